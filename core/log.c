@@ -1,0 +1,68 @@
+/* Logging: one line per event, UTC timestamps, optional JSON lines for collectors. */
+#include "tix_log.h"
+#include "tix_time.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <string.h>
+#include <strings.h>
+
+static tix_log_level_t s_level = TIX_LOG_INFO;
+static bool s_json;
+static FILE *s_stream;
+static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
+static const char *s_names[] = {"debug", "info", "warn", "error"};
+
+void tix_log_set_level(tix_log_level_t level) { s_level = level; }
+void tix_log_set_json(bool json) { s_json = json; }
+void tix_log_set_stream(FILE *f) { s_stream = f; }
+
+int tix_log_level_parse(const char *text, tix_log_level_t *out)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcasecmp(text, s_names[i]) == 0) {
+            *out = (tix_log_level_t)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* Writes `s` as a JSON string body, escaping what JSON requires. */
+static void s_json_escape(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+}
+
+void tix_log(tix_log_level_t level, const char *fmt, ...)
+{
+    if (level < s_level)
+        return;
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    char ts[40];
+    tix_time_format_iso(tix_time_wall_ns(), ts, sizeof ts);
+    FILE *f = s_stream ? s_stream : stderr;
+    pthread_mutex_lock(&s_lock);
+    if (s_json) {
+        fprintf(f, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":\"", ts, s_names[level]);
+        s_json_escape(f, msg);
+        fputs("\"}\n", f);
+    } else {
+        fprintf(f, "%s %-5s %s\n", ts, s_names[level], msg);
+    }
+    fflush(f);
+    pthread_mutex_unlock(&s_lock);
+}

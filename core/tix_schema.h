@@ -1,0 +1,42 @@
+/* Declarative validation of a libconfig tree: key names, types, ranges, required keys. */
+#ifndef TIX_SCHEMA_H
+#define TIX_SCHEMA_H
+
+#include "tix_diag.h"
+
+#include <libconfig.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum {
+    TIX_KEY_INT,     /* integer within [min, max] */
+    TIX_KEY_STRING,  /* string; with `choices`, one of them */
+    TIX_KEY_BOOL,
+    TIX_KEY_GROUP,   /* { ... } checked against `sub` */
+    TIX_KEY_LIST,    /* ( {...}, {...} ) each checked against `sub` */
+    TIX_KEY_STRINGS, /* [ "a", "b" ] or ( "a", "b" ) */
+    TIX_KEY_MAP,     /* { ANY = "decimal"; ... }: free names, string or integer values */
+} tix_key_type_t;
+
+typedef struct tix_key_s {
+    const char *name;
+    tix_key_type_t type;
+    bool required;
+    int64_t min, max;               /* TIX_KEY_INT; also string length for TIX_KEY_STRING */
+    const char *const *choices;     /* TIX_KEY_STRING, NULL-terminated */
+    const struct tix_key_s *sub;    /* GROUP/LIST, terminated by a NULL name */
+} tix_key_t;
+
+/* Where a setting is, "file:line", for messages. `fallback_file` names the main file. */
+void tix_schema_where(const config_setting_t *s, const char *fallback_file, char *buf,
+                      size_t len);
+
+/* Validates group `grp` (named `path` in messages) against `keys`, appending every problem
+ * to `diag` as "file:line: path.key: message". Returns the number of problems found. */
+int tix_schema_check(const config_setting_t *grp, const char *path, const tix_key_t *keys,
+                     const char *file, tix_diag_t *diag);
+
+/* Levenshtein distance, for "did you mean" suggestions. */
+size_t tix_edit_distance(const char *a, const char *b);
+
+#endif

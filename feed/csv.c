@@ -1,0 +1,213 @@
+/* The replay CSV format: header check, RFC 4180 quoting, ordered recv_ns. */
+#include "tix_csv.h"
+#include "tix_err.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NCOLS 9
+
+struct tix_csv_s {
+    FILE *f;
+    bool own;
+    char *path;
+    char *line;    /* raw line buffer (getline) */
+    size_t line_cap;
+    char *fields;  /* unquoted field storage */
+    size_t fields_cap;
+    char *col[NCOLS];
+    long lineno;
+    int64_t last_ns;
+    bool have_last;
+};
+
+tix_csv_t *tix_csv_open(const char *path)
+{
+    tix_csv_t *self = calloc(1, sizeof *self);
+    if (!self || !(self->path = strdup(path))) {
+        free(self);
+        TIX_SET_ERR(ENOMEM, "out of memory opening %s", path);
+        return NULL;
+    }
+    if (strcmp(path, "-") == 0) {
+        self->f = stdin;
+    } else {
+        self->f = fopen(path, "r");
+        self->own = true;
+        if (!self->f) {
+            TIX_SET_ERR(errno, "%s: cannot open: %s", path, strerror(errno));
+            goto fail;
+        }
+    }
+    ssize_t n = getline(&self->line, &self->line_cap, self->f);
+    self->lineno = 1;
+    if (n < 0) {
+        TIX_SET_ERR(EINVAL, "%s:1: empty file, expected the header '%s'", path, TIX_CSV_HEADER);
+        goto fail;
+    }
+    while (n > 0 && (self->line[n - 1] == '\n' || self->line[n - 1] == '\r'))
+        self->line[--n] = '\0';
+    if (strcmp(self->line, TIX_CSV_HEADER) != 0) {
+        TIX_SET_ERR(EINVAL, "%s:1: header is '%.200s', expected '%s'", path, self->line,
+                    TIX_CSV_HEADER);
+        goto fail;
+    }
+    return self;
+fail:
+    tix_csv_destroy(&self);
+    return NULL;
+}
+
+void tix_csv_destroy(tix_csv_t **self_p)
+{
+    assert(self_p);
+    tix_csv_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->own && self->f)
+        fclose(self->f);
+    free(self->line);
+    free(self->fields);
+    free(self->path);
+    free(self);
+    *self_p = NULL;
+}
+
+/* Splits the line into NCOLS fields, undoing RFC 4180 quotes. -1 with tix_err() if malformed. */
+static int s_split(tix_csv_t *self, size_t len)
+{
+    if (self->fields_cap < len + NCOLS + 1) {
+        char *p = realloc(self->fields, len + NCOLS + 1);
+        if (!p) {
+            TIX_SET_ERR(ENOMEM, "%s:%ld: out of memory", self->path, self->lineno);
+            return -1;
+        }
+        self->fields = p;
+        self->fields_cap = len + NCOLS + 1;
+    }
+    const char *s = self->line;
+    char *out = self->fields;
+    int ncol = 0;
+    for (;;) {
+        if (ncol == NCOLS) {
+            TIX_SET_ERR(EINVAL, "%s:%ld: more than %d fields", self->path, self->lineno, NCOLS);
+            return -1;
+        }
+        self->col[ncol++] = out;
+        if (*s == '"') {
+            s++;
+            for (;;) {
+                if (*s == '\0') {
+                    TIX_SET_ERR(EINVAL, "%s:%ld: unterminated quoted field %d", self->path,
+                                self->lineno, ncol);
+                    return -1;
+                }
+                if (*s == '"' && s[1] == '"') {
+                    *out++ = '"';
+                    s += 2;
+                } else if (*s == '"') {
+                    s++;
+                    break;
+                } else {
+                    *out++ = *s++;
+                }
+            }
+            if (*s != ',' && *s != '\0') {
+                TIX_SET_ERR(EINVAL, "%s:%ld: text after the closing quote of field %d",
+                            self->path, self->lineno, ncol);
+                return -1;
+            }
+        } else {
+            while (*s && *s != ',')
+                *out++ = *s++;
+        }
+        *out++ = '\0';
+        if (*s == '\0')
+            break;
+        s++; /* the comma */
+    }
+    if (ncol != NCOLS) {
+        TIX_SET_ERR(EINVAL, "%s:%ld: %d fields, expected %d (%s)", self->path, self->lineno, ncol,
+                    NCOLS, TIX_CSV_HEADER);
+        return -1;
+    }
+    return 0;
+}
+
+static int s_recv_ns(tix_csv_t *self, const char *t, int64_t *out)
+{
+    int64_t v = 0;
+    const char *p = t;
+    bool neg = *p == '-';
+    if (neg)
+        p++;
+    if (!*p)
+        goto bad;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9' || v > (INT64_MAX - (*p - '0')) / 10)
+            goto bad;
+        v = v * 10 + (*p - '0');
+    }
+    *out = neg ? -v : v;
+    return 0;
+bad:
+    TIX_SET_ERR(EINVAL, "%s:%ld: recv_ns '%.40s' is not an integer count of nanoseconds",
+                self->path, self->lineno, t);
+    return -1;
+}
+
+int tix_csv_next(tix_csv_t *self, tix_raw_quote_t *out)
+{
+    ssize_t n;
+    do {
+        n = getline(&self->line, &self->line_cap, self->f);
+        if (n < 0) {
+            if (ferror(self->f)) {
+                TIX_SET_ERR(EIO, "%s:%ld: read error", self->path, self->lineno + 1);
+                return -1;
+            }
+            return 0;
+        }
+        self->lineno++;
+        while (n > 0 && (self->line[n - 1] == '\n' || self->line[n - 1] == '\r'))
+            self->line[--n] = '\0';
+    } while (n == 0); /* blank lines carry nothing */
+    if (s_split(self, (size_t)n) != 0)
+        return -1;
+    memset(out, 0, sizeof *out);
+    if (s_recv_ns(self, self->col[0], &out->recv_ns) != 0)
+        return -1;
+    if (self->have_last && out->recv_ns < self->last_ns) {
+        TIX_SET_ERR(EINVAL, "%s:%ld: recv_ns %lld is before the previous row's %lld (rows must "
+                    "be in non-decreasing recv_ns)", self->path, self->lineno,
+                    (long long)out->recv_ns, (long long)self->last_ns);
+        return -1;
+    }
+    self->have_last = true;
+    self->last_ns = out->recv_ns;
+    const char **dst[] = {&out->provider, &out->model, &out->unit, &out->currency,
+                          &out->input, &out->output, &out->cached, &out->volume};
+    for (int i = 1; i < NCOLS; i++)
+        *dst[i - 1] = self->col[i][0] ? self->col[i] : NULL;
+    return 1;
+}
+
+long tix_csv_line(const tix_csv_t *self) { return self->lineno; }
+
+void tix_csv_put_field(FILE *f, const char *s)
+{
+    if (!s)
+        return;
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
