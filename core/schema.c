@@ -154,7 +154,8 @@ static int s_check_value(const config_setting_t *s, const char *path, const tix_
         for (int i = 0; i < config_setting_length(s); i++) {
             config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
             char sub[512];
-            snprintf(sub, sizeof sub, "%s[%d]", path, i);
+            if (snprintf(sub, sizeof sub, "%s[%d]", path, i) < 0)
+                sub[0] = '\0'; /* a path too deep to print only shortens the message */
             if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
                 char ew[512];
                 tix_schema_where(e, file, ew, sizeof ew);
