@@ -5,6 +5,46 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* In-place heapsort: glibc's qsort may malloc (merge sort buffer), and the engine promises
+ * no allocation per event after warm-up. O(n log n) worst case, no recursion. */
+static void s_swap(char *a, char *b, size_t size)
+{
+    char tmp[64];
+    assert(size <= sizeof tmp);
+    memcpy(tmp, a, size);
+    memcpy(a, b, size);
+    memcpy(b, tmp, size);
+}
+
+static void s_sift(char *base, size_t root, size_t n, size_t size,
+                   int (*cmp)(const void *, const void *))
+{
+    for (;;) {
+        size_t child = 2 * root + 1;
+        if (child >= n)
+            return;
+        if (child + 1 < n && cmp(base + child * size, base + (child + 1) * size) < 0)
+            child++;
+        if (cmp(base + root * size, base + child * size) >= 0)
+            return;
+        s_swap(base + root * size, base + child * size, size);
+        root = child;
+    }
+}
+
+static void s_heapsort(void *arr, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    char *base = arr;
+    if (n < 2)
+        return;
+    for (size_t i = n / 2; i-- > 0;)
+        s_sift(base, i, n, size, cmp);
+    for (size_t end = n - 1; end > 0; end--) {
+        s_swap(base, base + end * size, size);
+        s_sift(base, 0, end, size, cmp);
+    }
+}
+
 static int s_cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -14,7 +54,7 @@ static int s_cmp_i64(const void *a, const void *b)
 int64_t tix_median(int64_t *x, size_t n)
 {
     assert(n > 0);
-    qsort(x, n, sizeof *x, s_cmp_i64);
+    s_heapsort(x, n, sizeof *x, s_cmp_i64);
     if (n % 2)
         return x[n / 2];
     return tix_round_div((__int128)x[n / 2 - 1] + x[n / 2], 2);
@@ -55,7 +95,7 @@ static int s_cmp_obs(const void *a, const void *b)
     return strcmp(x->name, y->name); /* strcmp compares as unsigned char: byte-wise */
 }
 
-void tix_obs_sort(tix_obs_t *obs, size_t n) { qsort(obs, n, sizeof *obs, s_cmp_obs); }
+void tix_obs_sort(tix_obs_t *obs, size_t n) { s_heapsort(obs, n, sizeof *obs, s_cmp_obs); }
 
 bool tix_volume_shares(tix_obs_t *used, size_t n, int64_t cap_bp)
 {

@@ -1,0 +1,3 @@
+# The engine's no-allocation-after-warm-up promise, counted with linker-wrapped allocators.
+tix_unit(engine_alloc tix_index tix_feed tix_core)
+target_link_options(test_engine_alloc PRIVATE -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc)
