@@ -1,0 +1,163 @@
+/* Unit tests for core helpers: error record, time formatting/parsing, string table, logging. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tix_diag.h"
+#include "tix_err.h"
+#include "tix_log.h"
+#include "tix_schema.h"
+#include "tix_strtab.h"
+#include "tix_time.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void test_err_record(void **state)
+{
+    (void)state;
+    tix_err_clear();
+    assert_string_equal(tix_err(), "");
+    TIX_SET_ERR(EINVAL, "provider %s: field %s: not a number", "acme", "input");
+    assert_string_equal(tix_err(), "provider acme: field input: not a number");
+    assert_int_equal(tix_err_code(), EINVAL);
+    /* the call site is this file, relative to the source tree */
+    assert_non_null(strstr(tix_err_site(), "tests/unit/test_core.c:"));
+}
+
+static void *s_thread(void *arg)
+{
+    (void)arg;
+    TIX_SET_ERR(EIO, "other thread");
+    return NULL;
+}
+
+static void test_err_per_thread(void **state)
+{
+    (void)state;
+    TIX_SET_ERR(EINVAL, "main thread");
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, s_thread, NULL), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_string_equal(tix_err(), "main thread");
+}
+
+static void test_time_format(void **state)
+{
+    (void)state;
+    char b[40];
+    assert_string_equal(tix_time_format_iso(0, b, sizeof b), "1970-01-01T00:00:00.000000000Z");
+    assert_string_equal(tix_time_format_iso(INT64_C(1767225601500000001), b, sizeof b),
+                        "2026-01-01T00:00:01.500000001Z");
+    assert_string_equal(tix_time_format_iso(-1, b, sizeof b), "1969-12-31T23:59:59.999999999Z");
+    assert_string_equal(tix_time_format_date(INT64_C(1709164800) * TIX_NS_PER_S, b, sizeof b),
+                        "2024-02-29");
+}
+
+static void test_time_parse(void **state)
+{
+    (void)state;
+    int64_t ns;
+    assert_int_equal(tix_time_parse_iso("2026-01-01", &ns), 0);
+    assert_int_equal(ns, INT64_C(1767225600) * TIX_NS_PER_S);
+    assert_int_equal(tix_time_parse_iso("2026-01-01T00:00:01.5Z", &ns), 0);
+    assert_int_equal(ns, INT64_C(1767225601500000000));
+    assert_int_equal(tix_time_parse_iso("2024-02-29T12:30", &ns), 0);
+    assert_int_equal(ns, (INT64_C(1709164800) + 12 * 3600 + 30 * 60) * TIX_NS_PER_S);
+    const char *bad[] = {"2025-02-29", "2026-13-01", "2026-01-01T24:00", "2026-1-1", "",
+                         "2026-01-01T00:00:00.", "2026-01-01Z0", "x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(tix_time_parse_iso(bad[i], &ns), -1);
+        assert_non_null(strstr(tix_err(), "is not an ISO-8601 UTC time"));
+    }
+}
+
+static void test_floor_div(void **state)
+{
+    (void)state;
+    assert_int_equal(tix_floor_div(7, 2), 3);
+    assert_int_equal(tix_floor_div(-7, 2), -4);
+    assert_int_equal(tix_floor_div(-8, 2), -4);
+    assert_int_equal(tix_days_from_civil(1970, 1, 1), 0);
+    assert_int_equal(tix_days_from_civil(2000, 3, 1), 11017);
+}
+
+static void test_strtab(void **state)
+{
+    (void)state;
+    tix_strtab_t *t = tix_strtab_new();
+    assert_non_null(t);
+    char name[32];
+    for (int i = 0; i < 1000; i++) { /* forces several rehashes */
+        snprintf(name, sizeof name, "provider-%d", i);
+        assert_int_equal(tix_strtab_intern(t, name, strlen(name)), i);
+    }
+    assert_int_equal(tix_strtab_size(t), 1000);
+    assert_int_equal(tix_strtab_intern(t, "provider-17", 11), 17);
+    assert_int_equal(tix_strtab_find(t, "provider-999", 12), 999);
+    assert_int_equal(tix_strtab_find(t, "nope", 4), -1);
+    assert_string_equal(tix_strtab_name(t, 42), "provider-42");
+    /* binary keys with NUL bytes are distinct by length and content */
+    assert_int_equal(tix_strtab_intern(t, "a\0b", 3), 1000);
+    assert_int_equal(tix_strtab_intern(t, "a\0c", 3), 1001);
+    tix_strtab_destroy(&t);
+    assert_null(t);
+    tix_strtab_destroy(&t); /* safe twice */
+}
+
+static void test_diag_and_edit_distance(void **state)
+{
+    (void)state;
+    tix_diag_t *d = tix_diag_new();
+    tix_diag_add(d, "%s:%d: one", "f.conf", 3);
+    tix_diag_add(d, "two");
+    assert_int_equal(tix_diag_count(d), 2);
+    assert_string_equal(tix_diag_get(d, 0), "f.conf:3: one");
+    tix_diag_destroy(&d);
+    assert_null(d);
+    assert_int_equal(tix_edit_distance("intervl_ms", "interval_ms"), 1);
+    assert_int_equal(tix_edit_distance("", "abc"), 3);
+    assert_int_equal(tix_edit_distance("stale_ms", "stale_ms"), 0);
+}
+
+static void test_log_json(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    tix_log_set_stream(f);
+    tix_log_set_json(true);
+    tix_log_set_level(TIX_LOG_INFO);
+    tix_debug("hidden");
+    tix_warn("quote \"x\"\tfrom %s", "acme");
+    tix_log_set_json(false);
+    tix_error("plain");
+    tix_log_set_stream(NULL);
+    fclose(f);
+    assert_null(strstr(buf, "hidden"));
+    assert_non_null(strstr(buf, "\"level\":\"warn\",\"msg\":\"quote \\\"x\\\"\\u0009from acme\"}\n"));
+    assert_non_null(strstr(buf, "Z error plain\n"));
+    assert_true(strncmp(buf, "{\"ts\":\"20", 9) == 0);
+    free(buf);
+    tix_log_level_t lvl;
+    assert_int_equal(tix_log_level_parse("WARN", &lvl), 0);
+    assert_int_equal(lvl, TIX_LOG_WARN);
+    assert_int_equal(tix_log_level_parse("verbose", &lvl), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_err_record),  cmocka_unit_test(test_err_per_thread),
+        cmocka_unit_test(test_time_format), cmocka_unit_test(test_time_parse),
+        cmocka_unit_test(test_floor_div),   cmocka_unit_test(test_strtab),
+        cmocka_unit_test(test_diag_and_edit_distance), cmocka_unit_test(test_log_json),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
