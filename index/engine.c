@@ -59,18 +59,6 @@ struct tix_engine_s {
     bool started;
 };
 
-const char *tix_status_name(tix_status_t s)
-{
-    static const char *n[] = {"OK", "LOW", "STALE"};
-    return (unsigned)s < 3 ? n[s] : "?";
-}
-
-const char *tix_settle_status_name(tix_settle_status_t s)
-{
-    static const char *n[] = {"OK", "FALLBACK", "NONE"};
-    return (unsigned)s < 3 ? n[s] : "?";
-}
-
 tix_engine_t *tix_engine_new(const tix_config_t *cfg, const tix_strtab_t *names,
                              const tix_engine_sink_t *sink)
 {

@@ -4,32 +4,10 @@
 
 #include "tix_config.h"
 #include "tix_quote.h"
+#include "tix_types.h"
 #include "tix_strtab.h"
 
 #include <stdint.h>
-
-typedef enum { TIX_STATUS_OK = 0, TIX_STATUS_LOW = 1, TIX_STATUS_STALE = 2 } tix_status_t;
-typedef enum { TIX_SETTLE_OK = 0, TIX_SETTLE_FALLBACK = 1, TIX_SETTLE_NONE = 2 } tix_settle_status_t;
-
-/* §12: one tier's index at one boundary. */
-typedef struct {
-    int64_t ts_ns;
-    int32_t tier;
-    tix_price_t price; /* TIX_PRICE_NULL when absent */
-    tix_status_t status;
-    uint32_t n_used, n_excluded, n_stale;
-    tix_price_t dispersion;
-} tix_tick_t;
-
-/* §13: one tier's daily settlement. */
-typedef struct {
-    int64_t ts_ns; /* the settlement instant S */
-    int32_t tier;
-    char date[11]; /* UTC "YYYY-MM-DD" of S */
-    tix_price_t price; /* TIX_PRICE_NULL for NONE */
-    tix_settle_status_t status;
-    uint32_t partitions_used; /* m */
-} tix_settlement_t;
 
 typedef struct {
     void (*on_tick)(void *arg, const tix_tick_t *tick);
@@ -63,7 +41,5 @@ int tix_engine_close(tix_engine_t *self, int64_t last_ns) __attribute__((warn_un
 /* The next boundary (ns) the engine will compute, or INT64_MAX before the first event. */
 int64_t tix_engine_next_boundary(const tix_engine_t *self);
 
-const char *tix_status_name(tix_status_t s);
-const char *tix_settle_status_name(tix_settle_status_t s);
 
 #endif
