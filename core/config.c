@@ -128,7 +128,8 @@ static void s_fail(s_ctx_t *c, const config_setting_t *s, const char *fmt, ...)
 static int64_t s_int(const config_setting_t *grp, const char *name, int64_t dflt)
 {
     const config_setting_t *s = grp ? config_setting_get_member(grp, name) : NULL;
-    if (!s || (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64))
+    if (!s || tix_schema_flagged(s) ||
+        (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64))
         return dflt;
     return config_setting_get_int64(s);
 }
@@ -136,7 +137,7 @@ static int64_t s_int(const config_setting_t *grp, const char *name, int64_t dflt
 static const char *s_str(const config_setting_t *grp, const char *name, const char *dflt)
 {
     const config_setting_t *s = grp ? config_setting_get_member(grp, name) : NULL;
-    if (!s || config_setting_type(s) != CONFIG_TYPE_STRING)
+    if (!s || tix_schema_flagged(s) || config_setting_type(s) != CONFIG_TYPE_STRING)
         return dflt;
     return config_setting_get_string(s);
 }
@@ -172,7 +173,7 @@ static void s_tier_settlement(s_ctx_t *c, const config_setting_t *ts, tix_tier_c
     if (!st)
         return;
     const config_setting_t *tm = config_setting_get_member(st, "time");
-    if (tm && config_setting_type(tm) == CONFIG_TYPE_STRING) {
+    if (tm && !tix_schema_flagged(tm) && config_setting_type(tm) == CONFIG_TYPE_STRING) {
         t->settle_ms = s_hhmm(config_setting_get_string(tm));
         if (t->settle_ms < 0) {
             s_fail(c, tm, "%s.settlement.time: \"%s\" is not HH:MM (00:00 to 23:59 UTC)", path,
@@ -197,11 +198,15 @@ static void s_tier(s_ctx_t *c, const config_setting_t *ts, int idx)
     snprintf(t->id, sizeof t->id, "%s", s_str(ts, "id", ""));
     snprintf(t->name, sizeof t->name, "%s", s_str(ts, "name", t->id));
     const config_setting_t *ids = config_setting_get_member(ts, "id");
+    if (!ids || tix_schema_flagged(ids) || config_setting_type(ids) != CONFIG_TYPE_STRING)
+        ids = NULL; /* missing or mistyped: reported once, by the schema pass */
     if (ids && !s_valid_id(t->id))
         s_fail(c, ids, "%s.id: \"%s\" may hold only letters, digits, '_' and '-'", path, t->id);
-    for (int j = 0; j < idx; j++)
-        if (ids && strcmp(c->cfg->tiers[j].id, t->id) == 0)
+    for (int j = 0; ids && j < idx; j++)
+        if (strcmp(c->cfg->tiers[j].id, t->id) == 0) {
             s_fail(c, ids, "%s.id: duplicate tier id \"%s\" (also tiers[%d])", path, t->id, j);
+            break; /* name the first twin only */
+        }
     t->interval_ms = s_int(ts, "interval_ms", 1000);
     t->stale_ms = s_int(ts, "stale_ms", 180000);
     const config_setting_t *bl = config_setting_get_member(ts, "blend");
@@ -241,6 +246,8 @@ static void s_mapping(s_ctx_t *c, const config_setting_t *list)
     }
     for (int i = 0; i < n; i++) {
         const config_setting_t *r = config_setting_get_elem(list, (unsigned)i);
+        if (config_setting_type(r) != CONFIG_TYPE_GROUP)
+            continue; /* the schema pass reported it */
         tix_map_rule_t *m = &c->cfg->mapping[c->cfg->nmapping++];
         m->provider = strdup(s_str(r, "provider", ""));
         m->model = strdup(s_str(r, "model", ""));
@@ -248,11 +255,11 @@ static void s_mapping(s_ctx_t *c, const config_setting_t *list)
             s_fail(c, r, "mapping: out of memory");
             return;
         }
-        const char *tier = s_str(r, "tier", "");
-        m->tier = tix_config_tier_index(c->cfg, tier);
-        if (m->tier < 0)
-            s_fail(c, config_setting_get_member(r, "tier"),
-                   "mapping[%d].tier: unknown tier \"%s\"", i, tier);
+        const config_setting_t *ts = config_setting_get_member(r, "tier");
+        const char *tier = s_str(r, "tier", NULL);
+        m->tier = tier ? tix_config_tier_index(c->cfg, tier) : -1;
+        if (tier && m->tier < 0)
+            s_fail(c, ts, "mapping[%d].tier: unknown tier \"%s\"", i, tier);
     }
 }
 
@@ -267,6 +274,8 @@ static void s_fx(s_ctx_t *c, const config_setting_t *grp)
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(grp, (unsigned)i);
         const char *code = config_setting_name(e);
+        if (tix_schema_flagged(e))
+            continue;
         tix_fx_rate_t *r = &c->cfg->fx[c->cfg->nfx++];
         snprintf(r->code, sizeof r->code, "%s", code);
         if (strlen(code) != 3 || !isupper((unsigned char)code[0]) ||
@@ -284,7 +293,10 @@ static void s_fx(s_ctx_t *c, const config_setting_t *grp)
             continue; /* the schema pass reported it */
         const char *txt = config_setting_get_string(e);
         tix_price_status_t st = tix_decimal9_parse(txt, &r->rate_e9);
-        if (st == TIX_PRICE_GARBAGE && strchr(txt, '.') && strspn(txt, "+-0123456789.") == strlen(txt))
+        tix_price_t any;
+        /* decimal9 says GARBAGE both for non-decimals and for lost digits: tell them apart. */
+        bool decimal = tix_price_parse(txt, TIX_UNIT_1M, &any) != TIX_PRICE_GARBAGE;
+        if (st == TIX_PRICE_GARBAGE && decimal)
             s_fail(c, e, "fx.%s: rate \"%s\" has more than 9 decimals", code, txt);
         else if (st != TIX_PRICE_OK)
             s_fail(c, e, "fx.%s: rate \"%s\" is not a non-negative decimal (%s)", code, txt,
@@ -332,6 +344,73 @@ static void s_semantics(s_ctx_t *c)
     s_log_section(c);
 }
 
+/* Position of a "file:line: ..." message: files in order of first mention, then line. */
+typedef struct {
+    size_t file_rank;
+    long line;
+    size_t index;
+} s_pos_t;
+
+static int s_cmp_pos(const void *a, const void *b)
+{
+    const s_pos_t *x = a, *y = b;
+    if (x->file_rank != y->file_rank)
+        return x->file_rank < y->file_rank ? -1 : 1;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The two validation passes find problems in their own order; the operator reads the file
+ * top to bottom, so report by position (stable for equal positions). */
+static void s_report_in_file_order(const tix_diag_t *found, tix_diag_t *out)
+{
+    size_t n = tix_diag_count(found);
+    s_pos_t *pos = calloc(n, sizeof *pos);
+    if (!pos) {
+        for (size_t i = 0; i < n; i++)
+            tix_diag_add(out, "%s", tix_diag_get(found, i));
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *m = tix_diag_get(found, i);
+        const char *colon = strchr(m, ':');
+        size_t flen = colon ? (size_t)(colon - m) : strlen(m);
+        pos[i].index = i;
+        pos[i].file_rank = i;
+        for (size_t j = 0; j < i; j++) /* rank = first message naming the same file */
+            if (strncmp(tix_diag_get(found, j), m, flen) == 0 && tix_diag_get(found, j)[flen] == ':') {
+                pos[i].file_rank = pos[j].file_rank;
+                break;
+            }
+        pos[i].line = colon ? strtol(colon + 1, NULL, 10) : 0;
+    }
+    qsort(pos, n, sizeof *pos, s_cmp_pos);
+    for (size_t i = 0; i < n; i++)
+        tix_diag_add(out, "%s", tix_diag_get(found, pos[i].index));
+    TIX_SET_ERR(EINVAL, "%s", tix_diag_get(found, pos[0].index));
+    free(pos);
+}
+
+/* libconfig's "cannot open include file" does not say which: quote the offending line. */
+static void s_syntax_error(const char *path, const config_t *lc)
+{
+    const char *ef = config_error_file(lc);
+    int line = config_error_line(lc);
+    char name[4096], text[256] = "";
+    tix_schema_file_name(ef ? ef : path, path, name, sizeof name);
+    FILE *f = strstr(config_error_text(lc), "include") ? fopen(name, "r") : NULL;
+    for (int i = 1; f && fgets(text, sizeof text, f) && i < line; i++)
+        text[0] = '\0';
+    if (f)
+        fclose(f);
+    text[strcspn(text, "\r\n")] = '\0';
+    if (text[0])
+        TIX_SET_ERR(EINVAL, "%s:%d: %s (%s)", name, line, config_error_text(lc), text);
+    else
+        TIX_SET_ERR(EINVAL, "%s:%d: %s", name, line, config_error_text(lc));
+}
+
 tix_config_t *tix_config_load(const char *path, tix_diag_t *diag)
 {
     tix_config_t *self = calloc(1, sizeof *self);
@@ -358,22 +437,21 @@ tix_config_t *tix_config_load(const char *path, tix_diag_t *diag)
     int ok = config_read(&self->lc, f);
     fclose(f);
     if (!ok) {
-        const char *ef = config_error_file(&self->lc);
-        TIX_SET_ERR(EINVAL, "%s:%d: %s", ef ? ef : path, config_error_line(&self->lc),
-                    config_error_text(&self->lc));
+        s_syntax_error(path, &self->lc);
         tix_diag_add(diag, "%s", tix_err());
         goto fail;
     }
-    tix_diag_t *local = diag ? NULL : tix_diag_new();
-    tix_diag_t *d = diag ? diag : local;
-    size_t before = tix_diag_count(d);
-    int nschema = tix_schema_check(config_root_setting(&self->lc), "", s_root_keys, path, d);
-    if (nschema > 0)
-        TIX_SET_ERR(EINVAL, "%s", tix_diag_get(d, before));
-    c.diag = d;
-    c.errors = nschema;
+    tix_diag_t *found = tix_diag_new();
+    if (!found) {
+        TIX_SET_ERR(ENOMEM, "out of memory loading %s", path);
+        goto fail;
+    }
+    c.diag = found;
+    c.errors = tix_schema_check(config_root_setting(&self->lc), "", s_root_keys, path, found);
     s_semantics(&c);
-    tix_diag_destroy(&local);
+    if (c.errors > 0)
+        s_report_in_file_order(found, diag);
+    tix_diag_destroy(&found);
     if (c.errors > 0)
         goto fail;
     return self;

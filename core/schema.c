@@ -6,12 +6,39 @@
 
 void tix_schema_where(const config_setting_t *s, const char *fallback_file, char *buf, size_t len)
 {
-    const char *file = config_setting_source_file(s);
-    unsigned line = (unsigned)config_setting_source_line(s);
+    const char *file = s ? config_setting_source_file(s) : NULL;
+    unsigned line = s ? (unsigned)config_setting_source_line(s) : 0;
+    char joined[4096];
+    if (!file)
+        file = fallback_file;
+    tix_schema_file_name(file, fallback_file, joined, sizeof joined);
     if (line == 0) /* the root group has no line of its own */
-        snprintf(buf, len, "%s", file ? file : fallback_file);
+        snprintf(buf, len, "%s", joined);
     else
-        snprintf(buf, len, "%s:%u", file ? file : fallback_file, line);
+        snprintf(buf, len, "%s:%u", joined, line);
+}
+
+void tix_schema_file_name(const char *file, const char *main_file, char *buf, size_t len)
+{
+    /* libconfig names an @include'd file as written; it was opened relative to the main
+     * file's folder, so say that folder too or the name points nowhere from the cwd. */
+    const char *slash = strrchr(main_file, '/');
+    if (strcmp(file, main_file) == 0 || file[0] == '/' || !slash)
+        snprintf(buf, len, "%s", file);
+    else
+        snprintf(buf, len, "%.*s/%s", (int)(slash - main_file), main_file, file);
+}
+
+void tix_schema_flag(const config_setting_t *s)
+{
+    /* The hook is libconfig's per-setting user pointer; we own every setting's hook. */
+    if (s)
+        config_setting_set_hook((config_setting_t *)s, (void *)&tix_schema_flag);
+}
+
+bool tix_schema_flagged(const config_setting_t *s)
+{
+    return s && config_setting_get_hook(s) == (void *)&tix_schema_flag;
 }
 
 size_t tix_edit_distance(const char *a, const char *b)
@@ -53,17 +80,19 @@ static const char *s_suggest(const tix_key_t *keys, const char *name)
 {
     const char *best = NULL;
     size_t best_d = (size_t)-1;
-    size_t limit = strlen(name) / 3 + 1;
-    if (limit < 2)
-        limit = 2;
+    size_t n = strlen(name);
+    /* A suggestion must keep most of the name: at most a third of it edited, and never all. */
+    size_t limit = n / 3 > 0 ? n / 3 : 1;
     for (const tix_key_t *k = keys; k->name; k++) {
         size_t d = tix_edit_distance(name, k->name);
+        if (n >= 3 && strncmp(k->name, name, n) == 0)
+            d = 1; /* a truncated key name ("cap" for "cap_bp") */
         if (d < best_d) {
             best_d = d;
             best = k->name;
         }
     }
-    return best_d <= limit ? best : NULL;
+    return best_d <= limit && best_d < n ? best : NULL;
 }
 
 static const char *s_type_word(tix_key_type_t t)
@@ -91,6 +120,7 @@ static int s_check_choices(const config_setting_t *s, const char *path, const ti
     if ((k->max > 0 && (int64_t)n > k->max) || (int64_t)n < k->min) {
         tix_diag_add(diag, "%s: %s: length %zu is out of range [%lld, %lld]", where, path, n,
                      (long long)k->min, (long long)k->max);
+        tix_schema_flag(s);
         return 1;
     }
     if (!k->choices)
@@ -105,6 +135,7 @@ static int s_check_choices(const config_setting_t *s, const char *path, const ti
         strncat(opts, "\"", sizeof opts - strlen(opts) - 1);
     }
     tix_diag_add(diag, "%s: %s: \"%s\" is not one of %s", where, path, v, opts);
+    tix_schema_flag(s);
     return 1;
 }
 
@@ -126,6 +157,7 @@ static int s_check_value(const config_setting_t *s, const char *path, const tix_
             if (v < k->min || v > k->max) {
                 tix_diag_add(diag, "%s: %s: %lld is out of range [%lld, %lld]", where, path, v,
                              (long long)k->min, (long long)k->max);
+                tix_schema_flag(s);
                 return 1;
             }
         }
@@ -160,6 +192,7 @@ static int s_check_value(const config_setting_t *s, const char *path, const tix_
                 char ew[512];
                 tix_schema_where(e, file, ew, sizeof ew);
                 tix_diag_add(diag, "%s: %s: must be a group { ... }", ew, sub);
+                tix_schema_flag(e);
                 n++;
                 continue;
             }
@@ -192,10 +225,11 @@ static int s_check_value(const config_setting_t *s, const char *path, const tix_
                 if (et != CONFIG_TYPE_STRING && et != CONFIG_TYPE_INT && et != CONFIG_TYPE_INT64) {
                     char ew[512];
                     tix_schema_where(e, file, ew, sizeof ew);
-                    tix_diag_add(diag,
-                                 "%s: %s.%s: must be a decimal string such as \"0.1380\" "
-                                 "(floating-point values are not exact)",
-                                 ew, path, config_setting_name(e));
+                    tix_diag_add(diag, "%s: %s.%s: must be a decimal string such as \"0.1380\"%s",
+                                 ew, path, config_setting_name(e),
+                                 et == CONFIG_TYPE_FLOAT ? " (floating-point values are not exact)"
+                                                         : "");
+                    tix_schema_flag(e);
                     n++;
                 }
             }
@@ -204,6 +238,7 @@ static int s_check_value(const config_setting_t *s, const char *path, const tix_
     }
     if (bad) {
         tix_diag_add(diag, "%s: %s: must be %s", where, path, s_type_word(k->type));
+        tix_schema_flag(s);
         return 1;
     }
     return 0;

@@ -36,6 +36,15 @@ void tix_schema_where(const config_setting_t *s, const char *fallback_file, char
 int tix_schema_check(const config_setting_t *grp, const char *path, const tix_key_t *keys,
                      const char *file, tix_diag_t *diag);
 
+/* How messages name `file`: as given for the main file, joined to the main file's folder for
+ * a relative @include'd one. */
+void tix_schema_file_name(const char *file, const char *main_file, char *buf, size_t len);
+
+/* Marks a setting the schema pass found wrong, so later checks neither read it nor report
+ * it a second time. */
+void tix_schema_flag(const config_setting_t *s);
+bool tix_schema_flagged(const config_setting_t *s);
+
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t tix_edit_distance(const char *a, const char *b);
 
