@@ -99,8 +99,11 @@ static int s_volume(const char *text, int64_t *out, tix_norm_error_t *err)
     const char *p = text;
     if (*p == '+')
         p++;
-    if (*text == '-' && strspn(text + 1, "0123456789") == strlen(text + 1) && text[1])
-        return s_refuse(err, TIX_REASON_NEGATIVE, "volume", "volume: negative: '%.100s'", text);
+    if (*text == '-' && text[1] && strspn(text + 1, "0123456789") == strlen(text + 1)) {
+        if (strspn(text + 1, "0") != strlen(text + 1)) /* "-0" is zero, as for prices */
+            return s_refuse(err, TIX_REASON_NEGATIVE, "volume", "volume: negative: '%.100s'", text);
+        p = text + 1;
+    }
     if (!*p || strspn(p, "0123456789") != strlen(p))
         return s_refuse(err, TIX_REASON_BAD_NUMBER, "volume",
                         "volume: not a whole number of tokens: '%.100s'", text);
@@ -150,11 +153,11 @@ int tix_norm_quote(tix_norm_t *self, const tix_raw_quote_t *raw, tix_quote_t *q,
         return s_refuse(err, TIX_REASON_MISSING_FIELD, "model", "model: missing");
     if (!raw->unit || !*raw->unit)
         return s_refuse(err, TIX_REASON_MISSING_FIELD, "unit", "unit: missing");
+    if (!raw->currency || !*raw->currency)
+        return s_refuse(err, TIX_REASON_MISSING_FIELD, "currency", "currency: missing");
     if (tix_unit_parse(raw->unit, &q->unit) != 0)
         return s_refuse(err, TIX_REASON_BAD_NUMBER, "unit",
                         "unit: '%.60s' is not token, 1k or 1m", raw->unit);
-    if (!raw->currency || !*raw->currency)
-        return s_refuse(err, TIX_REASON_MISSING_FIELD, "currency", "currency: missing");
     q->fx_e9 = tix_config_fx(self->cfg, raw->currency);
     if (s_price(raw->input, "input", q->unit, q->fx_e9, &q->local_input, &q->input, err) ||
         s_price(raw->output, "output", q->unit, q->fx_e9, &q->local_output, &q->output, err) ||

@@ -344,7 +344,7 @@ static void s_run(tix_engine_t *self, const int64_t *limit)
         if (next == INT64_MAX)
             return;
         for (int i = 0; i < self->ntiers; i++)
-            if (self->tiers[i].next_b_ns == next)
+            if (self->tiers[i].next_b_ns == next && next <= limit[i])
                 s_boundary(self, i);
     }
 }
