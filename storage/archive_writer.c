@@ -1,0 +1,435 @@
+/* HDF5 archive writer: one SWMR file per UTC day, batched appends, and compression when the day closes. */
+#include "archive_int.h"
+#include "tix_err.h"
+#include "tix_journal.h"
+#include "tix_strtab.h"
+#include "tix_time.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    hid_t id, type;
+    uint8_t *buf;
+    size_t n, cap;
+    hsize_t rows; /* rows in the file */
+    bool dirty;   /* written since the last H5Dflush */
+} s_ds_t;
+
+struct tix_archive_s {
+    hid_t file;
+    char path[4096];
+    s_ds_t ds[TIX_ADS_COUNT];
+    tix_strtab_t *names[2]; /* providers, models: row = id */
+};
+
+/* ---------------------------------------------------------------- creation */
+
+static int s_attr(hid_t loc, const char *name, hid_t type, const void *value)
+{
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = sp >= 0 ? H5Acreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    int rc = a >= 0 && H5Awrite(a, type, value) >= 0 ? 0 : -1;
+    if (a >= 0)
+        H5Aclose(a);
+    if (sp >= 0)
+        H5Sclose(sp);
+    return rc;
+}
+
+static int s_attr_str(hid_t loc, const char *name, const char *value)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    int rc = t >= 0 && H5Tset_size(t, strlen(value) + 1) >= 0 ? s_attr(loc, name, t, value) : -1;
+    if (t >= 0)
+        H5Tclose(t);
+    return rc;
+}
+
+/* Few, small root attributes: too many would push SWMR's dataspace messages out. */
+static int s_root_attrs(hid_t file, int64_t day, const tix_archive_meta_t *meta)
+{
+    char date[16];
+    int32_t schema = TIX_ARCHIVE_SCHEMA;
+    double scale = 1e-9;
+    tix_time_format_date(day * TIX_MS_PER_DAY * TIX_NS_PER_MS, date, sizeof date);
+    return s_attr(file, "schema_version", H5T_NATIVE_INT32, &schema) ||
+                   s_attr(file, "price_scale", H5T_NATIVE_DOUBLE, &scale) ||
+                   s_attr_str(file, "price_unit", TIX_ARCHIVE_PRICE_UNIT) ||
+                   s_attr_str(file, "time_unit", "ns since 1970-01-01T00:00:00Z") ||
+                   s_attr_str(file, "methodology", meta->methodology) ||
+                   s_attr_str(file, "config_sha256", meta->config_sha256) ||
+                   s_attr_str(file, "day", date)
+               ? -1
+               : 0;
+}
+
+static hid_t s_dcpl(hsize_t chunk, bool compress)
+{
+    hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+    if (p < 0 || H5Pset_chunk(p, 1, &chunk) < 0 ||
+        (compress && (H5Pset_shuffle(p) < 0 || H5Pset_deflate(p, 4) < 0))) {
+        if (p >= 0)
+            H5Pclose(p);
+        return -1;
+    }
+    return p;
+}
+
+/* Creates every dataset empty (SWMR allows no new objects later). */
+int tix_ads_create_all(hid_t file, hid_t *ids, const hsize_t *rows, bool compress)
+{
+    hid_t g = H5Gcreate2(file, "/names", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return -1;
+    H5Gclose(g);
+    for (int i = 0; i < TIX_ADS_COUNT; i++) {
+        hsize_t zero = 0, max = H5S_UNLIMITED;
+        hsize_t chunk = tix_ads_info[i].chunk_rows;
+        if (rows && rows[i] > 0 && rows[i] < chunk)
+            chunk = rows[i];
+        hid_t type = tix_ads_type((tix_ads_t)i), sp = H5Screate_simple(1, &zero, &max);
+        hid_t dcpl = s_dcpl(chunk, compress);
+        ids[i] = type >= 0 && sp >= 0 && dcpl >= 0
+                     ? H5Dcreate2(file, tix_ads_info[i].path, type, sp, H5P_DEFAULT, dcpl,
+                                  H5P_DEFAULT)
+                     : -1;
+        if (type >= 0)
+            H5Tclose(type);
+        if (sp >= 0)
+            H5Sclose(sp);
+        if (dcpl >= 0)
+            H5Pclose(dcpl);
+        if (ids[i] < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Appends `n` rows at row `at` of dataset `d` (extend, select, write). */
+int tix_ads_append(hid_t d, hid_t type, hsize_t at, const void *rows, size_t n)
+{
+    hsize_t size = at + n, cnt = n;
+    if (H5Dset_extent(d, &size) < 0)
+        return -1;
+    hid_t fs = H5Dget_space(d), ms = H5Screate_simple(1, &cnt, NULL);
+    int rc = fs >= 0 && ms >= 0 &&
+                     H5Sselect_hyperslab(fs, H5S_SELECT_SET, &at, NULL, &cnt, NULL) >= 0 &&
+                     H5Dwrite(d, type, ms, fs, H5P_DEFAULT, rows) >= 0
+                 ? 0
+                 : -1;
+    if (fs >= 0)
+        H5Sclose(fs);
+    if (ms >= 0)
+        H5Sclose(ms);
+    return rc;
+}
+
+static int s_tier_rows(tix_archive_t *self, const tix_archive_meta_t *meta)
+{
+    s_ds_t *d = &self->ds[TIX_ADS_TIERS];
+    size_t w = tix_ads_info[TIX_ADS_TIERS].row_size;
+    char *rows = calloc((size_t)meta->ntiers + 1, w);
+    if (!rows)
+        return -1;
+    for (int i = 0; i < meta->ntiers; i++)
+        strncpy(rows + (size_t)i * w, meta->tiers[i], w);
+    int rc = meta->ntiers == 0 ? 0 : tix_ads_append(d->id, d->type, 0, rows, (size_t)meta->ntiers);
+    d->rows = (hsize_t)meta->ntiers;
+    free(rows);
+    return rc;
+}
+
+/* After H5Fstart_swmr_write (which resets chunk caches in 1.10.8) datasets are reopened
+ * with a cache that holds a few chunks. */
+static int s_reopen(tix_archive_t *self)
+{
+    for (int i = 0; i < TIX_ADS_COUNT; i++) {
+        s_ds_t *d = &self->ds[i];
+        size_t bytes = tix_ads_info[i].chunk_rows * tix_ads_info[i].row_size * 4;
+        hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+        if (dapl < 0 || H5Pset_chunk_cache(dapl, 521, bytes, 1.0) < 0 || H5Dclose(d->id) < 0) {
+            d->id = -1;
+            if (dapl >= 0)
+                H5Pclose(dapl);
+            return -1;
+        }
+        d->id = H5Dopen2(self->file, tix_ads_info[i].path, dapl);
+        H5Pclose(dapl);
+        if (d->id < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int s_alloc(tix_archive_t *self, size_t batch_rows)
+{
+    for (int i = 0; i < TIX_ADS_COUNT; i++) {
+        s_ds_t *d = &self->ds[i];
+        d->id = -1;
+        d->cap = batch_rows;
+        d->type = tix_ads_type((tix_ads_t)i);
+        d->buf = calloc(batch_rows, tix_ads_info[i].row_size);
+        if (d->type < 0 || !d->buf)
+            return -1;
+    }
+    self->names[0] = tix_strtab_new();
+    self->names[1] = tix_strtab_new();
+    return self->names[0] && self->names[1] ? 0 : -1;
+}
+
+int tix_sync_dir_of(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = 0;
+    int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = fd >= 0 && fsync(fd) == 0 ? 0 : -1;
+    if (rc != 0)
+        TIX_SET_ERR(errno, "%s: fsync of its directory: %s", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+static int s_setup(tix_archive_t *self, const char *tmp, int64_t day,
+                   const tix_archive_meta_t *meta)
+{
+    hid_t fapl = tix_h5_fapl();
+    self->file = fapl >= 0 ? H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : -1;
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (self->file < 0)
+        return tix_h5_fail("cannot create", tmp);
+    hid_t ids[TIX_ADS_COUNT];
+    for (int i = 0; i < TIX_ADS_COUNT; i++)
+        ids[i] = -1;
+    int rc = tix_ads_create_all(self->file, ids, NULL, false);
+    for (int i = 0; i < TIX_ADS_COUNT; i++)
+        self->ds[i].id = ids[i];
+    if (rc != 0 || s_tier_rows(self, meta) != 0 || s_root_attrs(self->file, day, meta) != 0)
+        return tix_h5_fail("cannot lay out datasets and attributes", tmp);
+    if (H5Fstart_swmr_write(self->file) < 0)
+        return tix_h5_fail("cannot start SWMR writing", tmp);
+    if (s_reopen(self) != 0)
+        return tix_h5_fail("cannot reopen datasets after SWMR start", tmp);
+    if (rename(tmp, self->path) != 0) {
+        TIX_SET_ERR(errno, "%s: cannot rename to %s: %s", tmp, self->path, strerror(errno));
+        return -1;
+    }
+    return tix_sync_dir_of(self->path);
+}
+
+tix_archive_t *tix_archive_create(const char *dir, int64_t day, const tix_archive_meta_t *meta,
+                                  size_t batch_rows)
+{
+    tix_archive_t *self = calloc(1, sizeof *self);
+    char tmp[4200];
+    if (!self) {
+        TIX_SET_ERR(ENOMEM, "out of memory creating an archive in %s", dir);
+        return NULL;
+    }
+    self->file = -1;
+    if (s_alloc(self, batch_rows ? batch_rows : 4096) != 0) {
+        TIX_SET_ERR(ENOMEM, "out of memory creating an archive in %s", dir);
+        tix_archive_abandon(&self);
+        return NULL;
+    }
+    if (tix_day_path(dir, day, ".h5", self->path, sizeof self->path) != 0) {
+        tix_archive_abandon(&self);
+        return NULL;
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", self->path);
+    if (s_setup(self, tmp, day, meta) != 0) {
+        tix_archive_abandon(&self);
+        unlink(tmp);
+        return NULL;
+    }
+    return self;
+}
+
+/* ---------------------------------------------------------------- appends */
+
+static int s_write_batch(tix_archive_t *self, tix_ads_t i)
+{
+    s_ds_t *d = &self->ds[i];
+    if (d->n == 0)
+        return 0;
+    if (tix_ads_append(d->id, d->type, d->rows, d->buf, d->n) != 0)
+        return tix_h5_fail(tix_ads_info[i].path, self->path);
+    d->rows += d->n;
+    d->n = 0;
+    d->dirty = true;
+    return 0;
+}
+
+/* A slot for one more row of `i`, writing the batch first when it is full. */
+static void *s_slot(tix_archive_t *self, tix_ads_t i)
+{
+    s_ds_t *d = &self->ds[i];
+    if (d->n == d->cap) {
+        /* Names first, so a reader never sees a quote before the names it points to. */
+        if (i == TIX_ADS_QUOTES &&
+            (s_write_batch(self, TIX_ADS_PROVIDERS) || s_write_batch(self, TIX_ADS_MODELS)))
+            return NULL;
+        if (s_write_batch(self, i) != 0)
+            return NULL;
+    }
+    void *row = d->buf + d->n++ * tix_ads_info[i].row_size;
+    memset(row, 0, tix_ads_info[i].row_size);
+    return row;
+}
+
+static int s_name(tix_archive_t *self, int which, const char *name, uint32_t *id)
+{
+    tix_strtab_t *t = self->names[which];
+    size_t before = tix_strtab_size(t);
+    int64_t v = tix_strtab_intern(t, name, strlen(name));
+    if (v < 0) {
+        TIX_SET_ERR(ENOMEM, "%s: out of memory interning a name", self->path);
+        return -1;
+    }
+    *id = (uint32_t)v;
+    if (tix_strtab_size(t) == before)
+        return 0;
+    char *row = s_slot(self, which == 0 ? TIX_ADS_PROVIDERS : TIX_ADS_MODELS);
+    if (!row)
+        return -1;
+    strncpy(row, name, tix_ads_info[which == 0 ? TIX_ADS_PROVIDERS : TIX_ADS_MODELS].row_size);
+    return 0;
+}
+
+static int s_add_quote(tix_archive_t *self, uint64_t seq, const tix_rec_quote_t *q)
+{
+    uint32_t prov, model;
+    if (s_name(self, 0, q->provider, &prov) || s_name(self, 1, q->model, &model))
+        return -1;
+    tix_arow_quote_t *r = s_slot(self, TIX_ADS_QUOTES);
+    if (!r)
+        return -1;
+    *r = (tix_arow_quote_t){seq, q->recv_ns, prov, model, q->tier, q->reason, {0}, q->unit,
+                            q->fx_e9, q->local_input, q->local_output, q->local_cached,
+                            q->input, q->output, q->cached, q->blended, q->volume};
+    strncpy(r->currency, q->currency, sizeof r->currency);
+    return 0;
+}
+
+static void s_hex(char *out, const uint8_t *b, size_t n)
+{
+    static const char x[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = x[b[i] >> 4];
+        out[2 * i + 1] = x[b[i] & 15];
+    }
+}
+
+static int s_add_settle(tix_archive_t *self, uint64_t seq, const tix_rec_settle_t *s)
+{
+    tix_arow_settle_t *r = s_slot(self, TIX_ADS_SETTLEMENTS);
+    if (!r)
+        return -1;
+    r->seq = seq;
+    r->ts_ns = s->s.ts_ns;
+    r->tier = s->s.tier;
+    memcpy(r->date, s->s.date, sizeof r->date);
+    r->status = (uint8_t)s->s.status;
+    r->price = s->s.price;
+    r->partitions_used = s->s.partitions_used;
+    s_hex(r->signature, s->signature, TIX_SIG_SIZE);
+    s_hex(r->key_id, s->key_id, TIX_KEY_ID_SIZE);
+    return 0;
+}
+
+int tix_archive_add(tix_archive_t *self, const tix_record_t *rec)
+{
+    switch (rec->kind) {
+    case TIX_REC_QUOTE: return s_add_quote(self, rec->seq, &rec->u.quote);
+    case TIX_REC_CLOCK: {
+        tix_arow_clock_t *r = s_slot(self, TIX_ADS_CLOCK);
+        if (!r)
+            return -1;
+        *r = (tix_arow_clock_t){rec->seq, rec->u.clock.ns, (uint8_t)rec->u.clock.kind};
+        return 0;
+    }
+    case TIX_REC_TICK: {
+        const tix_tick_t *t = &rec->u.tick;
+        tix_arow_tick_t *r = s_slot(self, TIX_ADS_TICKS);
+        if (!r)
+            return -1;
+        *r = (tix_arow_tick_t){rec->seq, t->ts_ns, t->tier, (uint8_t)t->status, t->price,
+                               t->n_used, t->n_excluded, t->n_stale, t->dispersion};
+        return 0;
+    }
+    case TIX_REC_SETTLE: return s_add_settle(self, rec->seq, &rec->u.settle);
+    }
+    TIX_SET_ERR(EINVAL, "%s: record kind %d is unknown", self->path, (int)rec->kind);
+    return -1;
+}
+
+int tix_archive_flush(tix_archive_t *self)
+{
+    static const tix_ads_t order[] = {TIX_ADS_PROVIDERS, TIX_ADS_MODELS, TIX_ADS_QUOTES,
+                                      TIX_ADS_CLOCK, TIX_ADS_TICKS, TIX_ADS_SETTLEMENTS};
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+        if (s_write_batch(self, order[k]) != 0)
+            return -1;
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        s_ds_t *d = &self->ds[order[k]];
+        if (d->dirty && H5Dflush(d->id) < 0)
+            return tix_h5_fail("flush", self->path);
+        d->dirty = false;
+    }
+    return 0;
+}
+
+static void s_free(tix_archive_t *self)
+{
+    for (int i = 0; i < TIX_ADS_COUNT; i++) {
+        if (self->ds[i].id >= 0)
+            H5Dclose(self->ds[i].id);
+        if (self->ds[i].type >= 0)
+            H5Tclose(self->ds[i].type);
+        free(self->ds[i].buf);
+    }
+    tix_strtab_destroy(&self->names[0]);
+    tix_strtab_destroy(&self->names[1]);
+}
+
+int tix_archive_close(tix_archive_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return 0;
+    tix_archive_t *self = *self_p;
+    int rc = tix_archive_flush(self);
+    for (int i = 0; i < TIX_ADS_COUNT; i++) {
+        if (self->ds[i].id >= 0 && H5Dclose(self->ds[i].id) < 0)
+            rc = -1;
+        self->ds[i].id = -1;
+    }
+    if (H5Fclose(self->file) < 0 && rc == 0)
+        rc = tix_h5_fail("close", self->path);
+    self->file = -1;
+    s_free(self);
+    free(self);
+    *self_p = NULL;
+    return rc;
+}
+
+void tix_archive_abandon(tix_archive_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    tix_archive_t *self = *self_p;
+    s_free(self);
+    if (self->file >= 0)
+        H5Fclose(self->file);
+    free(self);
+    *self_p = NULL;
+}
+
+const char *tix_archive_path(const tix_archive_t *self) { return self->path; }

@@ -1,0 +1,547 @@
+/* Storage stage: bounded queue → journal thread (append, write, fdatasync on a cadence); the archive thread follows the journal. */
+#include "storage_int.h"
+#include "tix_err.h"
+#include "tix_journal.h"
+#include "tix_log.h"
+#include "tix_time.h"
+
+#include <dirent.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define JBATCH 400 /* records per journal write: fits the writer's buffer, so none is lost */
+
+static int s_str_opt(const tix_config_t *cfg, const char *path, char *out, size_t len)
+{
+    const config_setting_t *s = tix_config_lookup(cfg, path);
+    const char *v = s ? config_setting_get_string(s) : NULL;
+    if (!v)
+        return 0;
+    if (snprintf(out, len, "%s", v) >= (int)len) {
+        TIX_SET_ERR(ENAMETOOLONG, "%s: path too long", path);
+        return -1;
+    }
+    return 1;
+}
+
+int tix_storage_opts_from_config(const tix_config_t *cfg, tix_storage_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->flush_ms = TIX_STORAGE_FLUSH_MS;
+    o->fsync_ms = TIX_STORAGE_FSYNC_MS;
+    o->queue_size = TIX_STORAGE_QUEUE;
+    o->batch_rows = TIX_STORAGE_BATCH;
+    o->block_when_full = true;
+    o->retry_ms = 1000;
+    int a = s_str_opt(cfg, "storage.archive_dir", o->archive_dir, sizeof o->archive_dir);
+    int j = s_str_opt(cfg, "storage.journal_dir", o->journal_dir, sizeof o->journal_dir);
+    if (a < 0 || j < 0)
+        return -1;
+    if (a == 0) {
+        TIX_SET_ERR(EINVAL, "%s: storage.archive_dir is not set", cfg->path);
+        return -1;
+    }
+    if (j == 0 && snprintf(o->journal_dir, sizeof o->journal_dir, "%s/journal", o->archive_dir) >=
+                      (int)sizeof o->journal_dir) {
+        TIX_SET_ERR(ENAMETOOLONG, "storage.archive_dir: path too long");
+        return -1;
+    }
+    const config_setting_t *s;
+    if ((s = tix_config_lookup(cfg, "storage.flush_ms")) != NULL)
+        o->flush_ms = config_setting_get_int64(s);
+    if ((s = tix_config_lookup(cfg, "storage.fsync_ms")) != NULL)
+        o->fsync_ms = config_setting_get_int64(s);
+    if ((s = tix_config_lookup(cfg, "storage.queue_size")) != NULL)
+        o->queue_size = (size_t)config_setting_get_int64(s);
+    if ((s = tix_config_lookup(cfg, "storage.batch_rows")) != NULL)
+        o->batch_rows = (size_t)config_setting_get_int64(s);
+    return 0;
+}
+
+int tix_storage_config_sha256(const tix_config_t *cfg, char hex[65])
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
+        TIX_SET_ERR(ENOMEM, "out of memory rendering the configuration");
+        return -1;
+    }
+    config_write(&cfg->lc, f);
+    if (fclose(f) != 0 || sodium_init() < 0) {
+        free(text);
+        TIX_SET_ERR(EIO, "cannot hash the configuration");
+        return -1;
+    }
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)text, len);
+    free(text);
+    sodium_bin2hex(hex, 65, h, sizeof h);
+    return 0;
+}
+
+void tix_storage_deadline(struct timespec *ts, int64_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    int64_t ns = ts->tv_nsec + (ms % 1000) * TIX_NS_PER_MS;
+    ts->tv_sec += (time_t)(ms / 1000 + ns / TIX_NS_PER_S);
+    ts->tv_nsec = (long)(ns % TIX_NS_PER_S);
+}
+
+void tix_storage_fail(tix_storage_t *self, bool journal, const char *msg)
+{
+    pthread_mutex_lock(&self->mu);
+    size_t n = strnlen(msg, sizeof self->st.last_error - 1); /* a long message is cut */
+    memcpy(self->st.last_error, msg, n);
+    self->st.last_error[n] = 0;
+    if (journal) {
+        self->st.journal_errors++;
+        self->st.journal_ok = false;
+    } else {
+        self->st.archive_errors++;
+        self->st.archive_ok = false;
+    }
+    pthread_mutex_unlock(&self->mu);
+    tix_error("storage: %s", msg);
+}
+
+/* ---------------------------------------------------------------- start-up */
+
+static int s_mkdirs(const char *path)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s", path);
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s)
+            continue;
+        char c = *s;
+        *s = 0;
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            TIX_SET_ERR(errno, "cannot create directory %s: %s", p, strerror(errno));
+            return -1;
+        }
+        if (!(*s = c))
+            return 0;
+    }
+}
+
+/* The last seq ever journalled: from the last active segment (recovered, so a torn tail is
+ * cut) or else the newest sealed one, so numbering continues across restarts. */
+static int s_last_seq(tix_storage_t *self, const int64_t *days, size_t n, uint64_t *last)
+{
+    char path[4200];
+    *last = 0;
+    for (size_t i = 0; i < n; i++) {
+        tix_journal_info_t info;
+        if (tix_day_path(self->o.journal_dir, days[i], ".journal", path, sizeof path) != 0 ||
+            tix_journal_recover(path, days[i], &info) != 0)
+            return -1;
+        if (info.records && info.last_seq > *last)
+            *last = info.last_seq;
+    }
+    DIR *d = opendir(self->o.journal_dir);
+    struct dirent *e;
+    int64_t newest = -1;
+    while (d && (e = readdir(d)) != NULL) {
+        int64_t day = tix_day_parse(e->d_name, ".journal.done");
+        newest = day > newest ? day : newest;
+    }
+    if (d)
+        closedir(d);
+    if (newest < 0 || tix_day_path(self->o.journal_dir, newest, ".journal.done", path, sizeof path))
+        return 0;
+    tix_jreader_t *rd = tix_jreader_open(path, newest);
+    tix_record_t r;
+    int rc = rd ? 0 : -1;
+    while (rc == 0 && (rc = tix_jreader_next(rd, UINT64_MAX, &r)) == 1)
+        rc = 0, *last = r.seq > *last ? r.seq : *last;
+    tix_jreader_destroy(&rd);
+    return rc < 0 ? -1 : 0;
+}
+
+static int s_recover(tix_storage_t *self)
+{
+    int64_t *days;
+    size_t n;
+    if (s_mkdirs(self->o.journal_dir) != 0 || s_mkdirs(self->o.archive_dir) != 0 ||
+        tix_journal_list(self->o.journal_dir, &days, &n) != 0)
+        return -1;
+    uint64_t last = 0;
+    int rc = s_last_seq(self, days, n, &last);
+    self->st.submitted = self->st.journalled = self->st.durable = last;
+    self->st.archived = n ? 0 : last; /* sealed days are archived already */
+    self->first_day = n ? days[0] : -1;
+    self->jday = n ? days[n - 1] : -1;
+    if (n)
+        tix_info("storage: journal %s: %zu open day(s) from seq %llu; the archive is rebuilt "
+                 "from them", self->o.journal_dir, n, (unsigned long long)last);
+    free(days);
+    return rc;
+}
+
+static void *s_journal_main(void *arg);
+
+static int s_start(tix_storage_t *self)
+{
+    if (pthread_create(&self->jthread, NULL, s_journal_main, self) != 0) {
+        TIX_SET_ERR(EAGAIN, "cannot start the journal thread");
+        return -1;
+    }
+    self->jstarted = true;
+    if (pthread_create(&self->athread, NULL, tix_storage_archive_main, self) != 0) {
+        TIX_SET_ERR(EAGAIN, "cannot start the archive thread");
+        return -1;
+    }
+    self->astarted = true;
+    return 0;
+}
+
+static int s_init_sync(tix_storage_t *self)
+{
+    pthread_condattr_t ca;
+    if (pthread_mutex_init(&self->mu, NULL) != 0 || pthread_condattr_init(&ca) != 0 ||
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0)
+        return -1;
+    int rc = pthread_cond_init(&self->not_empty, &ca) || pthread_cond_init(&self->not_full, &ca) ||
+             pthread_cond_init(&self->progress, &ca);
+    pthread_condattr_destroy(&ca);
+    return rc ? -1 : 0;
+}
+
+tix_storage_t *tix_storage_new(const tix_config_t *cfg, const tix_storage_opts_t *opts)
+{
+    tix_storage_t *self = calloc(1, sizeof *self);
+    if (!self || s_init_sync(self) != 0) {
+        free(self);
+        TIX_SET_ERR(ENOMEM, "cannot allocate the storage stage");
+        return NULL;
+    }
+    self->o = *opts;
+    self->cfg = cfg;
+    self->st.journal_ok = self->st.archive_ok = true;
+    if (self->o.queue_size < 2 * JBATCH)
+        self->o.queue_size = 2 * JBATCH;
+    if (self->o.batch_rows == 0)
+        self->o.batch_rows = TIX_STORAGE_BATCH;
+    if (self->o.retry_ms <= 0)
+        self->o.retry_ms = 1000;
+    self->ring = calloc(self->o.queue_size, sizeof *self->ring);
+    self->tier_ids = calloc((size_t)cfg->ntiers + 1, sizeof *self->tier_ids);
+    self->jbatch = calloc(JBATCH, sizeof *self->jbatch);
+    if (!self->ring || !self->tier_ids || !self->jbatch) {
+        TIX_SET_ERR(ENOMEM, "cannot allocate the storage queue");
+        tix_storage_destroy(&self);
+        return NULL;
+    }
+    for (int i = 0; i < cfg->ntiers; i++)
+        self->tier_ids[i] = cfg->tiers[i].id;
+    if (tix_storage_config_sha256(cfg, self->sha) != 0 || s_recover(self) != 0 ||
+        s_start(self) != 0) {
+        tix_storage_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void tix_storage_destroy(tix_storage_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    tix_storage_t *self = *self_p;
+    pthread_mutex_lock(&self->mu);
+    self->stopping = true;
+    pthread_cond_broadcast(&self->not_empty);
+    pthread_cond_broadcast(&self->not_full);
+    pthread_cond_broadcast(&self->progress);
+    pthread_mutex_unlock(&self->mu);
+    if (self->jstarted)
+        pthread_join(self->jthread, NULL);
+    if (self->astarted)
+        pthread_join(self->athread, NULL);
+    pthread_cond_destroy(&self->not_empty);
+    pthread_cond_destroy(&self->not_full);
+    pthread_cond_destroy(&self->progress);
+    pthread_mutex_destroy(&self->mu);
+    free(self->ring);
+    free(self->tier_ids);
+    free(self->jbatch);
+    free(self);
+    *self_p = NULL;
+}
+
+/* ---------------------------------------------------------------- submission */
+
+int tix_storage_submit(tix_storage_t *self, tix_record_t *r, uint64_t *seq_out)
+{
+    pthread_mutex_lock(&self->mu);
+    while (self->count == self->o.queue_size && self->o.block_when_full && !self->stopping)
+        pthread_cond_wait(&self->not_full, &self->mu);
+    if (self->stopping || self->count == self->o.queue_size) {
+        self->st.refused++;
+        pthread_mutex_unlock(&self->mu);
+        TIX_SET_ERR(self->stopping ? ESHUTDOWN : EAGAIN, "storage: %s; record refused",
+                    self->stopping ? "stopping" : "queue full");
+        return -1;
+    }
+    r->seq = ++self->st.submitted;
+    self->ring[(self->head + self->count++) % self->o.queue_size] = *r;
+    if (seq_out)
+        *seq_out = r->seq;
+    pthread_cond_signal(&self->not_empty);
+    pthread_mutex_unlock(&self->mu);
+    return 0;
+}
+
+int tix_storage_quote(tix_storage_t *self, const tix_quote_t *q, const char *provider,
+                      const char *model, const char *currency, tix_reason_t reason,
+                      uint64_t *seq_out)
+{
+    tix_record_t r = {.kind = TIX_REC_QUOTE};
+    if (tix_rec_quote_fill(&r.u.quote, q, provider, model, currency, reason) != 0) {
+        pthread_mutex_lock(&self->mu);
+        self->st.refused++;
+        pthread_mutex_unlock(&self->mu);
+        return -1;
+    }
+    return tix_storage_submit(self, &r, seq_out);
+}
+
+int tix_storage_clock(tix_storage_t *self, tix_clock_kind_t kind, int64_t ns, uint64_t *seq_out)
+{
+    tix_record_t r = {.kind = TIX_REC_CLOCK};
+    r.u.clock.kind = kind;
+    r.u.clock.ns = ns;
+    return tix_storage_submit(self, &r, seq_out);
+}
+
+int tix_storage_tick(tix_storage_t *self, const tix_tick_t *tick, uint64_t *seq_out)
+{
+    tix_record_t r = {.kind = TIX_REC_TICK};
+    r.u.tick = *tick;
+    return tix_storage_submit(self, &r, seq_out);
+}
+
+int tix_storage_settlement(tix_storage_t *self, const tix_settlement_t *stl,
+                           const uint8_t *signature, const uint8_t *key_id, uint64_t *seq_out)
+{
+    tix_record_t r = {.kind = TIX_REC_SETTLE};
+    r.u.settle.s = *stl;
+    if (signature)
+        memcpy(r.u.settle.signature, signature, TIX_SIG_SIZE);
+    if (key_id)
+        memcpy(r.u.settle.key_id, key_id, TIX_KEY_ID_SIZE);
+    return tix_storage_submit(self, &r, seq_out);
+}
+
+uint64_t tix_storage_durable(tix_storage_t *self)
+{
+    pthread_mutex_lock(&self->mu);
+    uint64_t d = self->st.durable;
+    pthread_mutex_unlock(&self->mu);
+    return d;
+}
+
+static int s_wait(tix_storage_t *self, int64_t timeout_ms, bool archived)
+{
+    struct timespec dl;
+    tix_storage_deadline(&dl, timeout_ms);
+    pthread_mutex_lock(&self->mu);
+    uint64_t want = self->st.submitted;
+    int rc = 0;
+    while ((archived ? self->st.archived : self->st.durable) < want && rc == 0)
+        rc = pthread_cond_timedwait(&self->progress, &self->mu, &dl);
+    bool ok = (archived ? self->st.archived : self->st.durable) >= want;
+    char err[512];
+    snprintf(err, sizeof err, "%s", self->st.last_error);
+    pthread_mutex_unlock(&self->mu);
+    if (!ok)
+        TIX_SET_ERR(ETIMEDOUT, "storage: records not yet %s after %lld ms%s%s",
+                    archived ? "archived" : "durable", (long long)timeout_ms,
+                    *err ? "; last error: " : "", err);
+    return ok ? 0 : -1;
+}
+
+int tix_storage_sync(tix_storage_t *self, int64_t timeout_ms) { return s_wait(self, timeout_ms, false); }
+int tix_storage_wait_archived(tix_storage_t *self, int64_t timeout_ms)
+{
+    return s_wait(self, timeout_ms, true);
+}
+
+void tix_storage_stats(tix_storage_t *self, tix_storage_stats_t *out)
+{
+    pthread_mutex_lock(&self->mu);
+    *out = self->st;
+    out->queue_depth = self->count;
+    pthread_mutex_unlock(&self->mu);
+}
+
+int tix_storage_metrics(tix_storage_t *self, char *buf, size_t len)
+{
+    tix_storage_stats_t s;
+    tix_storage_stats(self, &s);
+    int n = snprintf(buf, len,
+                     "tix_storage_submitted_seq %llu\ntix_storage_journalled_seq %llu\n"
+                     "tix_storage_durable_seq %llu\ntix_storage_archived_seq %llu\n"
+                     "tix_storage_refused_total %llu\ntix_storage_journal_errors_total %llu\n"
+                     "tix_storage_archive_errors_total %llu\ntix_storage_days_closed_total %llu\n"
+                     "tix_storage_queue_depth %zu\ntix_storage_journal_up %d\n"
+                     "tix_storage_archive_up %d\n# last error: %s\n",
+                     (unsigned long long)s.submitted, (unsigned long long)s.journalled,
+                     (unsigned long long)s.durable, (unsigned long long)s.archived,
+                     (unsigned long long)s.refused, (unsigned long long)s.journal_errors,
+                     (unsigned long long)s.archive_errors, (unsigned long long)s.days_closed,
+                     s.queue_depth, s.journal_ok, s.archive_ok, *s.last_error ? s.last_error : "none");
+    return n < 0 || (size_t)n >= len ? -1 : n;
+}
+
+/* ---------------------------------------------------------------- journal thread */
+
+typedef struct {
+    tix_storage_t *s;
+    tix_journal_t *j;
+    int64_t last_sync;
+    uint64_t appended;   /* last seq in the writer (buffer or file) */
+    uint64_t written;    /* last seq written (page cache) */
+    uint64_t synced;     /* last seq fdatasync'ed */
+    bool failing;
+} s_jstate_t;
+
+static void s_publish(s_jstate_t *js)
+{
+    pthread_mutex_lock(&js->s->mu);
+    js->s->st.journalled = js->written;
+    js->s->st.durable = js->synced;
+    js->s->jday = js->j ? tix_journal_day(js->j) : js->s->jday;
+    js->s->jsize = js->j ? tix_journal_size(js->j) : 0;
+    if (!js->failing)
+        js->s->st.journal_ok = true;
+    pthread_cond_broadcast(&js->s->progress);
+    pthread_mutex_unlock(&js->s->mu);
+}
+
+static int s_flush(s_jstate_t *js)
+{
+    if (js->j && tix_journal_flush(js->j) != 0)
+        return -1;
+    js->written = js->appended;
+    return 0;
+}
+
+static int s_sync(s_jstate_t *js)
+{
+    if (js->j && js->synced < js->written && tix_journal_sync(js->j) != 0)
+        return -1;
+    js->synced = js->written;
+    js->last_sync = tix_time_mono_ns();
+    return 0;
+}
+
+/* Seals the current segment (everything written and synced) and opens `day`'s. */
+static int s_switch_day(s_jstate_t *js, int64_t day)
+{
+    if (s_flush(js) != 0 || s_sync(js) != 0)
+        return -1;
+    tix_journal_info_t info;
+    tix_journal_t *next = tix_journal_open(js->s->o.journal_dir, day, &info);
+    if (!next)
+        return -1;
+    tix_journal_destroy(&js->j);
+    js->j = next;
+    s_publish(js); /* the archive thread learns the old day is sealed */
+    return 0;
+}
+
+/* Appends and writes one batch; *done counts the records now in the writer (even if the
+ * final write failed: they stay buffered and are retried, never appended twice). */
+static int s_write_batch(s_jstate_t *js, const tix_record_t *batch, size_t n, size_t *done)
+{
+    *done = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t day = tix_day_of(tix_record_time(&batch[i]));
+        int64_t cur = js->j ? tix_journal_day(js->j) : js->s->jday;
+        if (day < cur)
+            day = cur; /* days never go back: a straggler joins the open day */
+        if ((!js->j || day != tix_journal_day(js->j)) && s_switch_day(js, day) != 0)
+            return -1;
+        if (tix_journal_append(js->j, &batch[i]) != 0)
+            return -1;
+        js->appended = batch[i].seq;
+        *done = i + 1;
+    }
+    return s_flush(js);
+}
+
+static size_t s_take(tix_storage_t *self, tix_record_t *batch, size_t room)
+{
+    size_t n = 0;
+    while (n < room && self->count > 0) {
+        batch[n++] = self->ring[self->head];
+        self->head = (self->head + 1) % self->o.queue_size;
+        self->count--;
+    }
+    if (n)
+        pthread_cond_broadcast(&self->not_full);
+    return n;
+}
+
+static void s_journal_fail(s_jstate_t *js)
+{
+    if (!js->failing) {
+        char m[600];
+        snprintf(m, sizeof m, "journal: %s; records wait in memory, retrying", tix_err());
+        tix_storage_fail(js->s, true, m);
+    }
+    js->failing = true;
+}
+
+static void *s_journal_main(void *arg)
+{
+    s_jstate_t js = {arg, NULL, tix_time_mono_ns(), 0, 0, 0, false};
+    tix_storage_t *self = js.s;
+    js.appended = js.written = js.synced = self->st.durable;
+    if (self->jday >= 0 && s_switch_day(&js, self->jday) != 0)
+        s_journal_fail(&js);
+    tix_record_t *batch = self->jbatch;
+    size_t held = 0; /* records taken but not yet in the writer, at batch[0..held) */
+    for (int64_t backoff = 0;; backoff = js.failing ? 100 : 0) {
+        if (backoff)
+            nanosleep(&(struct timespec){0, backoff * TIX_NS_PER_MS}, NULL);
+        pthread_mutex_lock(&self->mu);
+        if (self->count == 0 && !held && !self->stopping) {
+            struct timespec dl;
+            tix_storage_deadline(&dl, self->o.fsync_ms > 0 ? self->o.fsync_ms : 100);
+            pthread_cond_timedwait(&self->not_empty, &self->mu, &dl);
+        }
+        if (!js.failing)
+            held += s_take(self, batch + held, JBATCH - held);
+        bool stop = self->stopping && self->count == 0 && !held;
+        pthread_mutex_unlock(&self->mu);
+        if (js.failing && s_flush(&js) == 0)
+            js.failing = false; /* the buffered records went out: space is back */
+        size_t done = 0;
+        if (held && !js.failing && s_write_batch(&js, batch, held, &done) != 0)
+            s_journal_fail(&js);
+        memmove(batch, batch + done, (held - done) * sizeof *batch);
+        held -= done;
+        int64_t now = tix_time_mono_ns();
+        if (!js.failing && (self->o.fsync_ms == 0 || stop ||
+                            now - js.last_sync >= self->o.fsync_ms * TIX_NS_PER_MS) &&
+            s_sync(&js) != 0)
+            s_journal_fail(&js);
+        s_publish(&js);
+        if (stop || (self->stopping && js.failing))
+            break;
+    }
+    if (js.failing)
+        tix_error("storage: journal: stopping with records not journalled (last journalled "
+                  "seq %llu): %s", (unsigned long long)js.written, tix_err());
+    tix_journal_destroy(&js.j);
+    pthread_mutex_lock(&self->mu);
+    self->journal_done = true;
+    pthread_cond_broadcast(&self->progress);
+    pthread_mutex_unlock(&self->mu);
+    return NULL;
+}

@@ -1,0 +1,36 @@
+/* Private to storage/: the storage object shared by its journal thread (storage.c) and archive thread (storage_archive.c). */
+#ifndef TIX_STORAGE_INT_H
+#define TIX_STORAGE_INT_H
+
+#include "tix_archive.h"
+#include "tix_storage.h"
+
+#include <pthread.h>
+
+struct tix_storage_s {
+    tix_storage_opts_t o;
+    const tix_config_t *cfg;
+    char sha[65];
+    const char **tier_ids;
+    pthread_mutex_t mu;
+    pthread_cond_t not_empty, not_full, progress; /* progress: journalled/durable/archived moved */
+    tix_record_t *ring;
+    tix_record_t *jbatch; /* the journal thread's batch */
+    size_t head, count;
+    bool stopping, journal_done; /* journal_done: journal thread drained and exited */
+    /* Journal state published by the journal thread (under mu). */
+    int64_t jday;         /* day of the open segment, -1 before the first */
+    uint64_t jsize;       /* committed bytes of that segment */
+    tix_storage_stats_t st;
+    int64_t first_day;    /* earliest active segment at start (archive thread starts there) */
+    pthread_t jthread, athread;
+    bool jstarted, astarted;
+};
+
+void *tix_storage_archive_main(void *arg);
+/* Records `msg` as the last error (under mu) and logs it at error level. */
+void tix_storage_fail(tix_storage_t *self, bool journal, const char *msg);
+/* Absolute CLOCK_MONOTONIC deadline `ms` from now, for pthread_cond_timedwait. */
+void tix_storage_deadline(struct timespec *ts, int64_t ms);
+
+#endif
