@@ -54,10 +54,6 @@ int tix_storage_opts_from_config(const tix_config_t *cfg, tix_storage_opts_t *o)
         o->flush_ms = config_setting_get_int64(s);
     if ((s = tix_config_lookup(cfg, "storage.fsync_ms")) != NULL)
         o->fsync_ms = config_setting_get_int64(s);
-    if ((s = tix_config_lookup(cfg, "storage.queue_size")) != NULL)
-        o->queue_size = (size_t)config_setting_get_int64(s);
-    if ((s = tix_config_lookup(cfg, "storage.batch_rows")) != NULL)
-        o->batch_rows = (size_t)config_setting_get_int64(s);
     return 0;
 }
 
