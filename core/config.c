@@ -52,6 +52,44 @@ static const tix_key_t s_map_keys[] = {
     {"tier", TIX_KEY_STRING, true, 1, TIX_TIER_ID_MAX - 1, NULL, NULL},
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
+/* Feed: how a provider's payload is read (docs/operations.md, "Providers and collectors").
+ * The same keys appear in a preset and, overriding the preset, in a provider. */
+static const char *const s_units[] = {"token", "1k", "1m", NULL};
+static const char *const s_ts_units[] = {"s", "ms", "ns", "iso", NULL};
+static const tix_key_t s_timed_keys[] = {
+    {"start", TIX_KEY_STRING, true, 1, 255, NULL, NULL},
+    {"end", TIX_KEY_STRING, true, 1, 255, NULL, NULL},
+    {"input", TIX_KEY_STRING, false, 1, 255, NULL, NULL},
+    {"output", TIX_KEY_STRING, false, 1, 255, NULL, NULL},
+    {"cached_input", TIX_KEY_STRING, false, 1, 255, NULL, NULL},
+    {NULL, 0, false, 0, 0, NULL, NULL},
+};
+#define TIX_EXTRACT_KEYS                                                      \
+    {"list", TIX_KEY_STRING, false, 1, 255, NULL, NULL},                      \
+    {"model", TIX_KEY_STRING, false, 1, 255, NULL, NULL},                     \
+    {"unit", TIX_KEY_STRING, false, 0, 0, s_units, NULL},                     \
+    {"currency", TIX_KEY_STRING, false, 3, 3, NULL, NULL},                    \
+    {"currency_path", TIX_KEY_STRING, false, 1, 255, NULL, NULL},             \
+    {"input", TIX_KEY_STRING, false, 1, 255, NULL, NULL},                     \
+    {"output", TIX_KEY_STRING, false, 1, 255, NULL, NULL},                    \
+    {"cached_input", TIX_KEY_STRING, false, 1, 255, NULL, NULL},              \
+    {"discount", TIX_KEY_STRING, false, 1, 255, NULL, NULL},                  \
+    {"variable", TIX_KEY_STRING, false, 1, 63, NULL, NULL},                   \
+    {"volume", TIX_KEY_STRING, false, 1, 255, NULL, NULL},                    \
+    {"timestamp", TIX_KEY_STRING, false, 1, 255, NULL, NULL},                 \
+    {"timestamp_unit", TIX_KEY_STRING, false, 0, 0, s_ts_units, NULL},        \
+    {"max_age_ms", TIX_KEY_INT, false, 1, 30 * TIX_MS_PER_DAY, NULL, NULL},   \
+    {"type_path", TIX_KEY_STRING, false, 1, 255, NULL, NULL},                 \
+    {"quote_type", TIX_KEY_STRING, false, 1, 63, NULL, NULL},                 \
+    {"trade_type", TIX_KEY_STRING, false, 1, 63, NULL, NULL},                 \
+    {"volume_window_ms", TIX_KEY_INT, false, 1000, TIX_MS_PER_DAY, NULL, NULL}, \
+    {"timed", TIX_KEY_GROUP, false, 0, 0, NULL, s_timed_keys}
+static const tix_key_t s_preset_keys[] = {
+    {"name", TIX_KEY_STRING, true, 1, 63, NULL, NULL},
+    {"description", TIX_KEY_STRING, false, 0, 1023, NULL, NULL},
+    TIX_EXTRACT_KEYS,
+    {NULL, 0, false, 0, 0, NULL, NULL},
+};
 static const tix_key_t s_provider_keys[] = {
     {"name", TIX_KEY_STRING, true, 1, 63, NULL, NULL},
     {"kind", TIX_KEY_STRING, true, 0, 0, s_kinds, NULL},
@@ -62,6 +100,30 @@ static const tix_key_t s_provider_keys[] = {
     {"timeout_ms", TIX_KEY_INT, false, 10, 600000, NULL, NULL},
     {"connect_timeout_ms", TIX_KEY_INT, false, 10, 600000, NULL, NULL},
     {"path", TIX_KEY_STRING, false, 1, 4095, NULL, NULL},
+    {"stall_ms", TIX_KEY_INT, false, 100, 3600000, NULL, NULL},
+    {"backoff_ms", TIX_KEY_INT, false, 10, 600000, NULL, NULL},
+    {"backoff_max_ms", TIX_KEY_INT, false, 10, 3600000, NULL, NULL},
+    {"down_after", TIX_KEY_INT, false, 1, 1000, NULL, NULL},
+    {"max_body_bytes", TIX_KEY_INT, false, 1024, INT64_C(1) << 30, NULL, NULL},
+    {"any_provider", TIX_KEY_BOOL, false, 0, 0, NULL, NULL},
+    TIX_EXTRACT_KEYS,
+    {NULL, 0, false, 0, 0, NULL, NULL},
+};
+/* An FX provider feed: currencies it manages have no rate until fetched, none when stale. */
+static const tix_key_t s_fx_feed_keys[] = {
+    {"url", TIX_KEY_STRING, true, 1, 2047, NULL, NULL},
+    {"rates", TIX_KEY_STRING, true, 1, 255, NULL, NULL},
+    {"currencies", TIX_KEY_STRINGS, true, 0, 0, NULL, NULL},
+    {"interval_ms", TIX_KEY_INT, false, 100, TIX_MS_PER_DAY, NULL, NULL},
+    {"timeout_ms", TIX_KEY_INT, false, 10, 600000, NULL, NULL},
+    {"connect_timeout_ms", TIX_KEY_INT, false, 10, 600000, NULL, NULL},
+    {"stale_ms", TIX_KEY_INT, false, 100, 30 * TIX_MS_PER_DAY, NULL, NULL},
+    {NULL, 0, false, 0, 0, NULL, NULL},
+};
+/* `tixd --role collector`: ZeroMQ endpoints (zmq_ingest sources) its quotes are PUSHed to. */
+static const tix_key_t s_collector_keys[] = {
+    {"forward", TIX_KEY_STRINGS, false, 0, 0, NULL, NULL},
+    {"forward_hwm", TIX_KEY_INT, false, 1, 10000000, NULL, NULL},
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
 static const tix_key_t s_publisher_keys[] = {
@@ -94,6 +156,9 @@ static const tix_key_t s_root_keys[] = {
     {"mapping", TIX_KEY_LIST, true, 0, 0, NULL, s_map_keys},
     {"fx", TIX_KEY_MAP, true, 0, 0, NULL, NULL},
     {"providers", TIX_KEY_LIST, false, 0, 0, NULL, s_provider_keys},
+    {"presets", TIX_KEY_LIST, false, 0, 0, NULL, s_preset_keys},
+    {"fx_feed", TIX_KEY_GROUP, false, 0, 0, NULL, s_fx_feed_keys},
+    {"collector", TIX_KEY_GROUP, false, 0, 0, NULL, s_collector_keys},
     {"publisher", TIX_KEY_GROUP, false, 0, 0, NULL, s_publisher_keys},
     {"storage", TIX_KEY_GROUP, false, 0, 0, NULL, s_storage_keys},
     {"log", TIX_KEY_GROUP, false, 0, 0, NULL, s_log_keys},

@@ -8,10 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A currency whose rate comes from an FX feed instead of the configuration. */
+typedef struct {
+    char code[TIX_CCY_MAX];
+    int64_t rate_e9; /* -1: no rate (not fetched yet, or stale) */
+} s_fx_live_t;
+
+#define S_FX_LIVE_MAX 32
+
 struct tix_norm_s {
     const tix_config_t *cfg;
     tix_strtab_t *names; /* providers, models, currencies */
     tix_strtab_t *pairs; /* 8-byte keys (provider id, model id) */
+    s_fx_live_t fx_live[S_FX_LIVE_MAX];
+    int nfx_live;
 };
 
 const char *tix_reason_name(tix_reason_t r)
@@ -47,6 +57,42 @@ void tix_norm_destroy(tix_norm_t **self_p)
     free(self);
     *self_p = NULL;
 }
+
+static s_fx_live_t *s_fx_live(tix_norm_t *self, const char *code)
+{
+    for (int i = 0; i < self->nfx_live; i++)
+        if (strcmp(self->fx_live[i].code, code) == 0)
+            return &self->fx_live[i];
+    return NULL;
+}
+
+/* A live (feed-managed) rate wins over the configuration's static one. */
+static int64_t s_fx_rate(tix_norm_t *self, const char *code)
+{
+    const s_fx_live_t *l = self->nfx_live ? s_fx_live(self, code) : NULL;
+    return l ? l->rate_e9 : tix_config_fx(self->cfg, code);
+}
+
+int tix_norm_set_fx(tix_norm_t *self, const char *code, int64_t rate_e9)
+{
+    if (strlen(code) >= TIX_CCY_MAX) {
+        TIX_SET_ERR(EINVAL, "currency code '%s' is too long", code);
+        return -1;
+    }
+    s_fx_live_t *l = s_fx_live(self, code);
+    if (!l) {
+        if (self->nfx_live == S_FX_LIVE_MAX) {
+            TIX_SET_ERR(ENOSPC, "more than %d feed-managed currencies", S_FX_LIVE_MAX);
+            return -1;
+        }
+        l = &self->fx_live[self->nfx_live++];
+        snprintf(l->code, sizeof l->code, "%s", code);
+    }
+    l->rate_e9 = rate_e9 < 0 ? -1 : rate_e9;
+    return 0;
+}
+
+int64_t tix_norm_fx(tix_norm_t *self, const char *code) { return s_fx_rate(self, code); }
 
 static int s_refuse(tix_norm_error_t *err, tix_reason_t r, const char *field, const char *fmt,
                     ...) __attribute__((format(printf, 4, 5)));
@@ -158,7 +204,7 @@ int tix_norm_quote(tix_norm_t *self, const tix_raw_quote_t *raw, tix_quote_t *q,
     if (tix_unit_parse(raw->unit, &q->unit) != 0)
         return s_refuse(err, TIX_REASON_BAD_NUMBER, "unit",
                         "unit: '%.60s' is not token, 1k or 1m", raw->unit);
-    q->fx_e9 = tix_config_fx(self->cfg, raw->currency);
+    q->fx_e9 = s_fx_rate(self, raw->currency);
     if (s_price(raw->input, "input", q->unit, q->fx_e9, &q->local_input, &q->input, err) ||
         s_price(raw->output, "output", q->unit, q->fx_e9, &q->local_output, &q->output, err) ||
         s_price(raw->cached, "cached_input", q->unit, q->fx_e9, &q->local_cached, &q->cached,

@@ -24,6 +24,14 @@ void tix_norm_destroy(tix_norm_t **self_p);
 int tix_norm_quote(tix_norm_t *self, const tix_raw_quote_t *raw, tix_quote_t *out,
                    tix_norm_error_t *err) __attribute__((warn_unused_result));
 
+/* Puts currency `code` under an FX feed: from now on its rate is `rate_e9` (USD per unit,
+ * 1e-9), and with a negative rate it has none, so its quotes are refused (no_fx_rate) until
+ * a fresh rate is set. Currencies never set keep the configuration's static rate. */
+int tix_norm_set_fx(tix_norm_t *self, const char *code, int64_t rate_e9)
+    __attribute__((warn_unused_result));
+/* The rate in force for `code` (1e-9), or -1 if none. */
+int64_t tix_norm_fx(tix_norm_t *self, const char *code);
+
 /* Names of providers, models and currencies by id. */
 const tix_strtab_t *tix_norm_names(const tix_norm_t *self);
 /* How many (provider, model) pairs have been seen: pair ids are below this. */

@@ -1,0 +1,110 @@
+/* Forwarding of normalized quotes as wire quote messages over a ZeroMQ PUSH socket. */
+#include "tix_forward.h"
+#include "tix/wire.h"
+#include "tix_err.h"
+#include "tix_strtab.h"
+#include "tix_time.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+struct tix_forward_s {
+    const tix_config_t *cfg;
+    void *ctx, *sock;
+    uint64_t seq, sent, dropped;
+};
+
+tix_forward_t *tix_forward_new(const tix_config_t *cfg)
+{
+    const config_setting_t *ep = tix_config_lookup(cfg, "collector.forward");
+    int n = ep ? config_setting_length(ep) : 0;
+    if (n == 0) {
+        TIX_SET_ERR(EINVAL, "collector.forward: no endpoint to forward quotes to");
+        return NULL;
+    }
+    tix_forward_t *self = calloc(1, sizeof *self);
+    if (!self || !(self->ctx = zmq_ctx_new()) || !(self->sock = zmq_socket(self->ctx, ZMQ_PUSH))) {
+        TIX_SET_ERR(ENOMEM, "cannot create a ZeroMQ PUSH socket");
+        tix_forward_destroy(&self);
+        return NULL;
+    }
+    self->cfg = cfg;
+    int hwm = (int)(tix_config_lookup(cfg, "collector.forward_hwm")
+                        ? config_setting_get_int(tix_config_lookup(cfg, "collector.forward_hwm"))
+                        : 100000);
+    int linger = 1000;
+    if (zmq_setsockopt(self->sock, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
+        zmq_setsockopt(self->sock, ZMQ_LINGER, &linger, sizeof linger) != 0) {
+        TIX_SET_ERR(errno, "zmq_setsockopt: %s", zmq_strerror(errno));
+        tix_forward_destroy(&self);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *e = config_setting_get_string_elem(ep, i);
+        if (!e || zmq_connect(self->sock, e) != 0) {
+            TIX_SET_ERR(errno, "collector.forward[%d]: cannot connect '%s': %s", i, e ? e : "",
+                        zmq_strerror(errno));
+            tix_forward_destroy(&self);
+            return NULL;
+        }
+    }
+    return self;
+}
+
+void tix_forward_destroy(tix_forward_t **self_p)
+{
+    assert(self_p);
+    tix_forward_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->sock)
+        zmq_close(self->sock);
+    if (self->ctx)
+        zmq_ctx_term(self->ctx);
+    free(self);
+    *self_p = NULL;
+}
+
+int tix_forward_quote(tix_forward_t *self, const tix_norm_t *norm, const tix_raw_quote_t *raw,
+                      const tix_quote_t *q)
+{
+    (void)norm;
+    tix_wire_quote_t w;
+    memset(&w, 0, sizeof w);
+    w.recv_ns = q->recv_ns;
+    snprintf(w.provider, sizeof w.provider, "%s", raw->provider);
+    snprintf(w.model, sizeof w.model, "%s", raw->model);
+    snprintf(w.currency, sizeof w.currency, "%s", raw->currency);
+    snprintf(w.tier, sizeof w.tier, "%s", self->cfg->tiers[q->tier].id);
+    w.unit = (uint32_t)q->unit;
+    w.local_input = q->local_input;
+    w.local_output = q->local_output;
+    w.local_cached = q->local_cached;
+    w.fx_e9 = q->fx_e9;
+    w.input = q->input;
+    w.output = q->output;
+    w.cached = q->cached;
+    w.blended = q->blended;
+    w.volume = q->volume;
+    tix_wire_header_t h = {0};
+    h.channel_seq = h.topic_seq = ++self->seq;
+    h.send_time_ns = tix_time_wall_ns();
+    uint8_t buf[TIX_WIRE_QUOTE_SIZE];
+    int len = tix_wire_encode_quote(&h, &w, buf, sizeof buf);
+    if (len < 0) {
+        TIX_SET_ERR(EINVAL, "quote %s/%s does not fit the wire format", raw->provider, raw->model);
+        return -1;
+    }
+    if (zmq_send(self->sock, buf, (size_t)len, ZMQ_DONTWAIT) != len) {
+        self->dropped++;
+        return 0;
+    }
+    self->sent++;
+    return 0;
+}
+
+uint64_t tix_forward_sent(const tix_forward_t *self) { return self->sent; }
+uint64_t tix_forward_dropped(const tix_forward_t *self) { return self->dropped; }

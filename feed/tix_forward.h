@@ -1,0 +1,25 @@
+/* Forwarding of normalized quotes from `tixd --role collector` to engines (wire quote messages, ZeroMQ PUSH). */
+#ifndef TIX_FORWARD_H
+#define TIX_FORWARD_H
+
+#include "tix_config.h"
+#include "tix_normalize.h"
+#include "tix_quote.h"
+
+#include <stdint.h>
+
+typedef struct tix_forward_s tix_forward_t;
+
+/* Connects a PUSH socket to every endpoint of `collector.forward`. NULL with tix_err() if
+ * none is configured or a connect fails. */
+tix_forward_t *tix_forward_new(const tix_config_t *cfg);
+void tix_forward_destroy(tix_forward_t **self_p);
+
+/* Sends one accepted quote; never blocks: at the high-water mark it is dropped and counted
+ * (an engine that cannot keep up must not stall the collector). -1 on encode errors. */
+int tix_forward_quote(tix_forward_t *self, const tix_norm_t *norm, const tix_raw_quote_t *raw,
+                      const tix_quote_t *q);
+uint64_t tix_forward_sent(const tix_forward_t *self);
+uint64_t tix_forward_dropped(const tix_forward_t *self);
+
+#endif
