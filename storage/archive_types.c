@@ -159,6 +159,9 @@ static herr_t s_walk(unsigned n, const H5E_error2_t *e, void *arg)
         min[0] = 0;
     snprintf(s_h5msg, sizeof s_h5msg, "%s%s%s (in %s)", e->desc ? e->desc : "",
              *min ? ": " : "", min, e->func_name ? e->func_name : "?");
+    for (char *c = s_h5msg; *c; c++)
+        if (*c == '\n' || *c == '\r')
+            *c = ' '; /* one log line per error */
     return 0;
 }
 

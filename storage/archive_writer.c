@@ -420,14 +420,19 @@ int tix_archive_close(tix_archive_t **self_p)
     return rc;
 }
 
+/* After a write error the file's HDF5 handles are dropped, never closed: in HDF5 1.10.8
+ * closing a file whose metadata cannot be written fails, and the half-closed file then
+ * crashes the library (on a later close or at exit). The file is rebuilt from the journal
+ * under a new handle; the dropped one costs its caches until the process ends, which is
+ * why tools call H5dont_atexit() first. */
 void tix_archive_abandon(tix_archive_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     tix_archive_t *self = *self_p;
+    for (int i = 0; i < TIX_ADS_COUNT; i++)
+        self->ds[i].id = -1;
     s_free(self);
-    if (self->file >= 0)
-        H5Fclose(self->file);
     free(self);
     *self_p = NULL;
 }

@@ -83,9 +83,12 @@ int tix_archive_add(tix_archive_t *self, const tix_record_t *r) __attribute__((w
 int tix_archive_flush(tix_archive_t *self) __attribute__((warn_unused_result));
 /* Flushes and closes; -1 (tix_err) if the last writes failed. Always frees. */
 int tix_archive_close(tix_archive_t **self_p);
-/* Closes without flushing (after an error: the file is rebuilt from the journal). */
+/* Drops the file after a write error without closing it (closing such a file crashes
+ * HDF5 1.10.8); it is rebuilt from the journal. Processes using the storage stage should
+ * call H5dont_atexit() before any other HDF5 call. */
 void tix_archive_abandon(tix_archive_t **self_p);
 const char *tix_archive_path(const tix_archive_t *self);
+
 
 /* Rewrites closed file `path` with shuffle+deflate into "<path>.tmp", verifies it row for
  * row against the original, fsyncs it and renames it over `path`. */

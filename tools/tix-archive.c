@@ -343,6 +343,7 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
+    H5dont_atexit(); /* files dropped after write errors must not be closed at exit */
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     tix_diag_t *diag = tix_diag_new();
     tix_config_t *cfg = tix_config_load(a.conf, diag);
