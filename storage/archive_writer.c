@@ -24,6 +24,8 @@ struct tix_archive_s {
     char path[4096];
     s_ds_t ds[TIX_ADS_COUNT];
     tix_strtab_t *names[2]; /* providers, models: row = id */
+    int64_t last[2];        /* the last name's id per table, -1 none */
+    size_t last_len[2];
 };
 
 /* ---------------------------------------------------------------- creation */
@@ -176,6 +178,7 @@ static int s_alloc(tix_archive_t *self, size_t batch_rows)
         if (d->type < 0 || !d->buf)
             return -1;
     }
+    self->last[0] = self->last[1] = -1;
     self->names[0] = tix_strtab_new();
     self->names[1] = tix_strtab_new();
     return self->names[0] && self->names[1] ? 0 : -1;
@@ -285,22 +288,33 @@ static void *s_slot(tix_archive_t *self, tix_ads_t i)
     return row;
 }
 
+/* Row id of `name` in name table `which` (0 providers, 1 models), adding a row if new.
+ * The last id is remembered: quotes of one provider tend to come together. */
 static int s_name(tix_archive_t *self, int which, const char *name, uint32_t *id)
 {
     tix_strtab_t *t = self->names[which];
+    size_t len = strlen(name);
+    if (self->last[which] >= 0 && self->last_len[which] == len &&
+        memcmp(tix_strtab_name(t, (uint32_t)self->last[which]), name, len) == 0) {
+        *id = (uint32_t)self->last[which];
+        return 0;
+    }
     size_t before = tix_strtab_size(t);
-    int64_t v = tix_strtab_intern(t, name, strlen(name));
+    int64_t v = tix_strtab_intern(t, name, len);
     if (v < 0) {
         TIX_SET_ERR(ENOMEM, "%s: out of memory interning a name", self->path);
         return -1;
     }
     *id = (uint32_t)v;
-    if (tix_strtab_size(t) == before)
+    self->last[which] = v;
+    self->last_len[which] = len;
+    if ((size_t)v < before)
         return 0;
-    char *row = s_slot(self, which == 0 ? TIX_ADS_PROVIDERS : TIX_ADS_MODELS);
+    tix_ads_t ds = which == 0 ? TIX_ADS_PROVIDERS : TIX_ADS_MODELS;
+    char *row = s_slot(self, ds);
     if (!row)
         return -1;
-    strncpy(row, name, tix_ads_info[which == 0 ? TIX_ADS_PROVIDERS : TIX_ADS_MODELS].row_size);
+    strncpy(row, name, tix_ads_info[ds].row_size);
     return 0;
 }
 
@@ -309,13 +323,26 @@ static int s_add_quote(tix_archive_t *self, uint64_t seq, const tix_rec_quote_t 
     uint32_t prov, model;
     if (s_name(self, 0, q->provider, &prov) || s_name(self, 1, q->model, &model))
         return -1;
-    tix_arow_quote_t *r = s_slot(self, TIX_ADS_QUOTES);
+    tix_arow_quote_t *r = s_slot(self, TIX_ADS_QUOTES); /* zeroed, padding included */
     if (!r)
         return -1;
-    *r = (tix_arow_quote_t){seq, q->recv_ns, prov, model, q->tier, q->reason, {0}, q->unit,
-                            q->fx_e9, q->local_input, q->local_output, q->local_cached,
-                            q->input, q->output, q->cached, q->blended, q->volume};
-    strncpy(r->currency, q->currency, sizeof r->currency);
+    r->seq = seq;
+    r->recv_ns = q->recv_ns;
+    r->provider = prov;
+    r->model = model;
+    r->tier = q->tier;
+    r->reason = q->reason;
+    memcpy(r->currency, q->currency, sizeof r->currency); /* NUL-padded by the record */
+    r->unit = q->unit;
+    r->fx_e9 = q->fx_e9;
+    r->local_input = q->local_input;
+    r->local_output = q->local_output;
+    r->local_cached = q->local_cached;
+    r->input = q->input;
+    r->output = q->output;
+    r->cached = q->cached;
+    r->blended = q->blended;
+    r->volume = q->volume;
     return 0;
 }
 
