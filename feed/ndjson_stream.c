@@ -202,11 +202,13 @@ static void s_ended(tix_prov_t *p, CURLcode res, bool by_us)
     p->line_overflow = false;
     if (by_us)
         return;
-    if (res != CURLE_OK)
+    /* A stream cut off (even without a clean chunked end) is a disconnect, not a bad body. */
+    if (res == CURLE_OK || res == CURLE_PARTIAL_FILE || res == CURLE_RECV_ERROR ||
+        res == CURLE_GOT_NOTHING)
+        tix_col_fault(p, TIX_FAULT_DISCONNECT, "the stream ended (%s)", curl_easy_strerror(res));
+    else
         tix_col_fault(p, tix_col_curl_fault(res, status), "%s (HTTP %ld) from %s",
                       curl_easy_strerror(res), status, p->url);
-    else
-        tix_col_fault(p, TIX_FAULT_DISCONNECT, "the server ended the stream");
     tix_col_attempt_done(p, false);
 }
 

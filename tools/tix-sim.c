@@ -760,8 +760,8 @@ static int s_serve(s_prov_t *p)
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)p->port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    p->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                                MHD_USE_ERROR_LOG,
+    /* No MHD_USE_ERROR_LOG: scheduled faults (cut streams) would flood stderr. */
+    p->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
                             (uint16_t)p->port, NULL, NULL, s_handle, p, MHD_OPTION_SOCK_ADDR, &sa,
                             MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_END);
     if (!p->d) {

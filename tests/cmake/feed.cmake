@@ -2,3 +2,14 @@
 tix_unit(jsonpath tix_feed tix_core)
 tix_unit(presets tix_feed tix_core)
 
+# Integration: tix-sim with faults against the collectors, in-process, exact values checked.
+add_executable(test_e2e_collectors e2e/test_collectors.c)
+target_link_libraries(test_e2e_collectors PRIVATE tix_feed tix_core PkgConfig::CMOCKA)
+add_test(NAME e2e_collectors
+         COMMAND test_e2e_collectors $<TARGET_FILE:tix-sim> ${PROJECT_SOURCE_DIR})
+set_tests_properties(e2e_collectors PROPERTIES TIMEOUT 120)
+# tixd --role collector --once --record against tix-sim, then tix-replay of the recording.
+add_test(NAME e2e_once_record
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/once_record.sh $<TARGET_FILE:tix-sim>
+                 $<TARGET_FILE:tixd> $<TARGET_FILE:tix-replay> ${PROJECT_SOURCE_DIR})
+set_tests_properties(e2e_once_record PROPERTIES TIMEOUT 120)
