@@ -322,7 +322,9 @@ static int s_parse(int argc, char **argv, s_args_t *a)
     }
     return 0;
 bad:
-    fprintf(stderr, "tix-archive: bad value '%s' for --%s\n", optarg, opts[0].name);
+    for (const struct option *o = opts; o->name; o++)
+        if (o->val == c)
+            fprintf(stderr, "tix-archive: bad value '%s' for --%s\n", optarg, o->name);
     return -1;
 }
 

@@ -28,4 +28,6 @@ truncate -s 3000 "$work/cut.h5"
 expect 1 "cut.h5" "$q" "$work/cut.h5"
 expect 2 "unknown command 'frobnicate'" "$bin/tix-archive" frobnicate --config "$work/tix.conf"
 expect 2 "exactly one of --quotes and --synthetic" "$bin/tix-archive" load --config "$work/tix.conf"
+expect 2 "bad value '-5' for --synthetic" "$bin/tix-archive" load --config "$work/tix.conf" --synthetic -5
+expect 1 "storage.archive_dir is not set" "$bin/tix-archive" check --config "$src/tests/data/golden/worked_example/tix.conf"
 echo "storage_query_errors: OK"
