@@ -1,0 +1,324 @@
+/* Publishing: every message on every endpoint of lines A and B, chained, ringed for replay. */
+#include "tix_pub.h"
+#include "tix_chain.h"
+#include "tix_err.h"
+#include "tix_log.h"
+#include "tix_pub_internal.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+static bool s_is_multicast(const char *ep)
+{
+    return strncmp(ep, "epgm://", 7) == 0 || strncmp(ep, "pgm://", 6) == 0 ||
+           strncmp(ep, "norm://", 7) == 0;
+}
+
+/* One PUB socket per endpoint: CURVE is a per-socket option and multicast cannot carry it. */
+static int s_open_endpoint(tix_pub_t *self, const char *ep, int line)
+{
+    void *s = zmq_socket(self->zctx, ZMQ_PUB);
+    if (!s) {
+        TIX_SET_ERR(errno, "line %c endpoint %s: zmq_socket: %s", 'A' + line, ep, zmq_strerror(errno));
+        return -1;
+    }
+    self->socks[self->nsocks].sock = s;
+    self->socks[self->nsocks].line = line;
+    self->nsocks++;
+    int hwm = self->cfg.sndhwm, linger = 0;
+    if (zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm) || zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger))
+        goto fail;
+    if (s_is_multicast(ep)) {
+        int rate = self->cfg.multicast_rate_kbps; /* libzmq's default of 100 kbit/s is far too low */
+        if (zmq_setsockopt(s, ZMQ_RATE, &rate, sizeof rate) || zmq_connect(s, ep))
+            goto fail;
+        snprintf(self->socks[self->nsocks - 1].bound, sizeof self->socks[0].bound, "%s", ep);
+        return 0;
+    }
+    if (self->cfg.curve && strncmp(ep, "tcp://", 6) == 0 && tix_pub_curve_server(self, s))
+        goto fail;
+    if (zmq_bind(s, ep))
+        goto fail;
+    size_t n = sizeof self->socks[self->nsocks - 1].bound;
+    if (zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, self->socks[self->nsocks - 1].bound, &n))
+        goto fail;
+    return 0;
+fail:
+    TIX_SET_ERR(errno, "line %c endpoint %s: %s", 'A' + line, ep, zmq_strerror(errno));
+    return -1;
+}
+
+int tix_pub_curve_server(tix_pub_t *self, void *s)
+{
+    int on = 1;
+    return zmq_setsockopt(s, ZMQ_CURVE_SERVER, &on, sizeof on) ||
+                   zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, self->cfg.curve->sec, 41) ||
+                   zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "tix", 3)
+               ? -1
+               : 0;
+}
+
+static void s_defaults(tix_pub_cfg_t *c)
+{
+    if (c->heartbeat_ms <= 0)
+        c->heartbeat_ms = 1000;
+    if (c->attest_ms <= 0)
+        c->attest_ms = 1000;
+    if (c->ring_size == 0)
+        c->ring_size = (size_t)1 << 20;
+    if (c->sndhwm <= 0)
+        c->sndhwm = 1000;
+    if (c->multicast_rate_kbps <= 0)
+        c->multicast_rate_kbps = 100000;
+}
+
+tix_pub_t *tix_pub_new(void *zctx, const tix_pub_cfg_t *cfg)
+{
+    tix_pub_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        TIX_SET_ERR(ENOMEM, "out of memory for the publisher");
+        return NULL;
+    }
+    self->zctx = zctx;
+    self->cfg = *cfg;
+    s_defaults(&self->cfg);
+    size_t n = cfg->n_a + cfg->n_b;
+    self->socks = calloc(n ? n : 1, sizeof *self->socks);
+    self->chain = tix_chain_new();
+    /* ~160 bytes a message on average: ticks are 104, quotes 320, plus the topic. */
+    self->ring = tix_ring_new(self->cfg.ring_size, self->cfg.ring_size * 160);
+    if (!self->socks || !self->chain || !self->ring)
+        goto fail;
+    for (size_t i = 0; i < cfg->n_a; i++)
+        if (s_open_endpoint(self, cfg->line_a[i], 0))
+            goto fail;
+    for (size_t i = 0; i < cfg->n_b; i++)
+        if (s_open_endpoint(self, cfg->line_b[i], 1))
+            goto fail;
+    if (cfg->recovery && tix_pub_recovery_open(self, cfg->recovery))
+        goto fail;
+    return self;
+fail:
+    tix_pub_destroy(&self);
+    return NULL;
+}
+
+void tix_pub_destroy(tix_pub_t **self_p)
+{
+    assert(self_p);
+    tix_pub_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->nsocks; i++)
+        zmq_close(self->socks[i].sock);
+    if (self->router)
+        zmq_close(self->router);
+    free(self->socks);
+    for (size_t i = 0; i < TIX_PUB_MAX_TOPICS; i++)
+        free(self->latest[i]);
+    tix_chain_destroy(&self->chain);
+    tix_ring_destroy(&self->ring);
+    free(self);
+    *self_p = NULL;
+}
+
+/* Sends topic + message on every endpoint of both lines (the drop hook aside). PUB never
+ * blocks: a subscriber at its high-water mark loses messages and recovers by replay. */
+static void s_send_all(tix_pub_t *self, const char *topic, const uint8_t *msg, size_t len, bool data)
+{
+    size_t tl = strlen(topic);
+    for (size_t i = 0; i < self->nsocks; i++) {
+        int line = self->socks[i].line;
+        if (data && self->drop[line] > 0)
+            continue;
+        void *s = self->socks[i].sock;
+        if (zmq_send(s, topic, tl, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+            zmq_send(s, msg, len, ZMQ_DONTWAIT) < 0)
+            self->stats.send_errors++;
+    }
+    for (int line = 0; data && line < 2; line++)
+        if (self->drop[line] > 0)
+            self->drop[line]--;
+    self->stats.messages++;
+    self->stats.bytes += len;
+}
+
+/* Remembers the latest message of a snapshot topic (IDX.*, STL.*) by chain id. */
+static int s_keep_latest(tix_pub_t *self, int id, const uint8_t *msg, size_t len)
+{
+    if (!self->latest[id] && !(self->latest[id] = malloc(TIX_WIRE_QUOTE_SIZE)))
+        return -1;
+    memcpy(self->latest[id], msg, len);
+    self->latest_len[id] = len;
+    return 0;
+}
+
+/* Numbers, encodes, chains, rings and sends one data message. `enc` encodes with header h. */
+int tix_pub_emit(tix_pub_t *self, const char *topic, int64_t now_ns, tix_pub_encode_fn enc,
+                 const void *body, bool snapshot_topic)
+{
+    int id = tix_chain_topic(self->chain, topic);
+    if (id < 0)
+        return -1;
+    if (id >= TIX_PUB_MAX_TOPICS) {
+        TIX_SET_ERR(ENOSPC, "topic %s: more than %d topics", topic, TIX_PUB_MAX_TOPICS);
+        return -1;
+    }
+    tix_wire_header_t h = {0};
+    h.channel_seq = self->channel_seq + 1;
+    h.topic_seq = tix_chain_seq(self->chain, id) + 1;
+    h.send_time_ns = now_ns;
+    int len = enc(&h, body, self->buf, sizeof self->buf);
+    if (len < 0) {
+        TIX_SET_ERR(EINVAL, "topic %s: message does not encode (a name too long for its field?)", topic);
+        return -1;
+    }
+    if (tix_ring_put(self->ring, h.channel_seq, topic, self->buf, (size_t)len))
+        return -1;
+    if (snapshot_topic && s_keep_latest(self, id, self->buf, (size_t)len)) {
+        TIX_SET_ERR(ENOMEM, "out of memory keeping the snapshot of %s", topic);
+        return -1;
+    }
+    self->channel_seq = h.channel_seq;
+    tix_chain_advance(self->chain, id, h.topic_seq, self->buf, (size_t)len);
+    s_send_all(self, topic, self->buf, (size_t)len, true);
+    self->last_send_ns = now_ns;
+    return 0;
+}
+
+static int s_enc_tick(const tix_wire_header_t *h, const void *b, uint8_t *buf, size_t cap)
+{
+    return tix_wire_encode_tick(h, b, buf, cap);
+}
+static int s_enc_settlement(const tix_wire_header_t *h, const void *b, uint8_t *buf, size_t cap)
+{
+    return tix_wire_encode_settlement(h, b, buf, cap);
+}
+static int s_enc_quote(const tix_wire_header_t *h, const void *b, uint8_t *buf, size_t cap)
+{
+    return tix_wire_encode_quote(h, b, buf, cap);
+}
+
+int tix_pub_tick(tix_pub_t *self, const tix_wire_tick_t *t, int64_t now_ns)
+{
+    char topic[TIX_WIRE_TOPIC_MAX];
+    snprintf(topic, sizeof topic, "IDX.%s", t->tier);
+    return tix_pub_emit(self, topic, now_ns, s_enc_tick, t, true);
+}
+
+int tix_pub_settlement(tix_pub_t *self, tix_wire_settlement_t *s, int64_t now_ns)
+{
+    char topic[TIX_WIRE_TOPIC_MAX];
+    snprintf(topic, sizeof topic, "STL.%s", s->tier);
+    if (self->cfg.sign) {
+        /* Sign the body as it will be encoded: encode once without the signature. */
+        uint8_t tmp[TIX_WIRE_SETTLEMENT_SIZE], signed_bytes[128];
+        tix_wire_header_t h = {0};
+        memcpy(s->key_id, self->cfg.sign->key_id, TIX_WIRE_KEY_ID_SIZE);
+        memset(s->signature, 0, sizeof s->signature);
+        if (tix_wire_encode_settlement(&h, s, tmp, sizeof tmp) < 0) {
+            TIX_SET_ERR(EINVAL, "settlement for %s does not encode", s->tier);
+            return -1;
+        }
+        size_t n = tix_wire_settlement_signed_bytes(tmp, signed_bytes);
+        tix_sign(self->cfg.sign, signed_bytes, n, s->signature);
+    }
+    return tix_pub_emit(self, topic, now_ns, s_enc_settlement, s, true);
+}
+
+int tix_pub_quote(tix_pub_t *self, const tix_wire_quote_t *q, int64_t now_ns)
+{
+    char topic[TIX_WIRE_TOPIC_MAX];
+    snprintf(topic, sizeof topic, "QTE.%s", q->tier[0] ? q->tier : "-");
+    return tix_pub_emit(self, topic, now_ns, s_enc_quote, q, false);
+}
+
+static int s_enc_attest(const tix_wire_header_t *h, const void *b, uint8_t *buf, size_t cap)
+{
+    return tix_wire_encode_attest(h, b, buf, cap);
+}
+
+int tix_pub_attest(tix_pub_t *self, int64_t now_ns)
+{
+    if (!self->cfg.sign)
+        return 0; /* nothing to prove without a key */
+    tix_wire_attest_t *a = &self->attest;
+    memset(a, 0, sizeof *a);
+    memcpy(a->key_id, self->cfg.sign->key_id, TIX_WIRE_KEY_ID_SIZE);
+    for (size_t id = 0; id < tix_chain_count(self->chain); id++) {
+        const char *name = tix_chain_name(self->chain, (int)id);
+        if (strcmp(name, "ATT") == 0)
+            continue;
+        tix_wire_attest_entry_t *e = &a->entries[a->count++];
+        snprintf(e->topic, sizeof e->topic, "%s", name);
+        e->topic_seq = tix_chain_seq(self->chain, (int)id);
+        memcpy(e->head, tix_chain_head(self->chain, (int)id), TIX_WIRE_HASH_SIZE);
+    }
+    /* Encode unsigned, sign the encoded body, then emit with the signature in place. */
+    tix_wire_header_t h = {0};
+    int len = tix_wire_encode_attest(&h, a, self->buf, sizeof self->buf);
+    if (len < 0) {
+        TIX_SET_ERR(EINVAL, "attestation of %u topics does not encode", a->count);
+        return -1;
+    }
+    size_t n = tix_wire_attest_signed_bytes(self->buf, (size_t)len, self->signbuf, sizeof self->signbuf);
+    tix_sign(self->cfg.sign, self->signbuf, n, a->signature);
+    if (tix_pub_emit(self, "ATT", now_ns, s_enc_attest, a, false))
+        return -1;
+    self->stats.attestations++;
+    self->last_attest_ns = now_ns;
+    return 0;
+}
+
+static void s_heartbeat(tix_pub_t *self, int64_t now_ns)
+{
+    tix_wire_header_t h = {0};
+    h.channel_seq = self->channel_seq;
+    h.send_time_ns = now_ns;
+    uint8_t buf[TIX_WIRE_HEADER_SIZE];
+    if (tix_wire_encode_heartbeat(&h, buf, sizeof buf) < 0)
+        return; /* cannot happen: the buffer is the heartbeat's size */
+    s_send_all(self, "HB", buf, sizeof buf, false);
+    self->stats.heartbeats++;
+    self->last_send_ns = now_ns;
+}
+
+int tix_pub_service(tix_pub_t *self, int64_t now_ns, int timeout_ms)
+{
+    if (tix_pub_recovery_serve(self, timeout_ms))
+        return -1;
+    int64_t attest_ns = self->cfg.attest_ms * 1000000;
+    /* Attest on schedule even when idle: a subscriber that lost the tail of a burst learns
+     * of it only from a later message, and the attestation is that message. */
+    if (self->cfg.sign && self->channel_seq > 0 && now_ns - self->last_attest_ns >= attest_ns &&
+        tix_pub_attest(self, now_ns))
+        return -1;
+    if (now_ns - self->last_send_ns >= self->cfg.heartbeat_ms * 1000000)
+        s_heartbeat(self, now_ns);
+    return 0;
+}
+
+uint64_t tix_pub_channel_seq(const tix_pub_t *self) { return self->channel_seq; }
+
+const char *tix_pub_endpoint(const tix_pub_t *self, int line, size_t i)
+{
+    for (size_t k = 0; k < self->nsocks; k++)
+        if (self->socks[k].line == line && i-- == 0)
+            return self->socks[k].bound;
+    return NULL;
+}
+
+const char *tix_pub_recovery_endpoint(const tix_pub_t *self)
+{
+    return self->router ? self->router_bound : NULL;
+}
+void tix_pub_stats(const tix_pub_t *self, tix_pub_stats_t *out) { *out = self->stats; }
+
+void tix_pub_drop_next(tix_pub_t *self, int line, unsigned n)
+{
+    assert(line == 0 || line == 1);
+    self->drop[line] = n;
+}
