@@ -1,0 +1,513 @@
+/* Unit tests for the pure arithmetic of METHODOLOGY-v1 §1, §8–§10: medians, MAD filter, sort, capped shares, weighted median. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tix_methodology.h"
+
+#include <math.h>
+#include <string.h>
+
+#define USD(x) ((int64_t)((x) * 1000000000.0 + 0.5)) /* only for literal test values */
+
+/* A fixed-seed xorshift64* generator: the tests are reproducible. */
+static uint64_t s_rng = 0x9e3779b97f4a7c15u;
+static uint64_t s_next(void)
+{
+    s_rng ^= s_rng >> 12;
+    s_rng ^= s_rng << 25;
+    s_rng ^= s_rng >> 27;
+    return s_rng * 0x2545f4914f6cdd1du;
+}
+static int64_t s_range(int64_t lo, int64_t hi) { return lo + (int64_t)(s_next() % (uint64_t)(hi - lo + 1)); }
+
+static tix_obs_t s_obs(tix_price_t obs, const char *name, int64_t volume)
+{
+    tix_obs_t o;
+    memset(&o, 0, sizeof o);
+    o.obs = obs;
+    o.name = name;
+    o.volume = volume;
+    return o;
+}
+
+/* ---- §1 median ---------------------------------------------------------------------- */
+
+static void test_median_odd(void **state)
+{
+    (void)state;
+    int64_t a[] = {5, 1, 3};
+    assert_int_equal(tix_median(a, 3), 3);
+    /* sorted in place */
+    assert_int_equal(a[0], 1);
+    assert_int_equal(a[1], 3);
+    assert_int_equal(a[2], 5);
+    int64_t b[] = {9, 7, 7, 1, 100};
+    assert_int_equal(tix_median(b, 5), 7);
+    int64_t c[] = {USD(10.4), USD(9.8), USD(10.0)};
+    assert_int_equal(tix_median(c, 3), USD(10.0));
+}
+
+static void test_median_even_rounds_half_away(void **state)
+{
+    (void)state;
+    int64_t a[] = {1, 2};
+    assert_int_equal(tix_median(a, 2), 2); /* round(1.5) = 2 */
+    int64_t b[] = {2, 1};
+    assert_int_equal(tix_median(b, 2), 2);
+    int64_t c[] = {1, 4};
+    assert_int_equal(tix_median(c, 2), 3); /* round(2.5) = 3, not banker's 2 */
+    int64_t d[] = {40, 10, 30, 20};
+    assert_int_equal(tix_median(d, 4), 25);
+    int64_t e[] = {0, 0, 1, 1000};
+    assert_int_equal(tix_median(e, 4), 1); /* round(0.5) = 1 */
+    int64_t f[] = {3, 3};
+    assert_int_equal(tix_median(f, 2), 3);
+    /* no overflow on large values (128-bit sum) */
+    int64_t g[] = {INT64_MAX - 1, INT64_MAX - 2};
+    assert_int_equal(tix_median(g, 2), INT64_MAX - 1);
+    /* half away from zero holds for negatives too */
+    int64_t h[] = {-1, -2};
+    assert_int_equal(tix_median(h, 2), -2);
+    /* §16: D = round((0.2 + 0.4) / 2) = 0.3 */
+    int64_t i[] = {USD(0.2), USD(0.2), USD(0.4), USD(19.8)};
+    assert_int_equal(tix_median(i, 4), USD(0.3));
+}
+
+static void test_median_single(void **state)
+{
+    (void)state;
+    int64_t a[] = {42};
+    assert_int_equal(tix_median(a, 1), 42);
+    int64_t b[] = {0};
+    assert_int_equal(tix_median(b, 1), 0);
+}
+
+static void test_median_large(void **state)
+{
+    (void)state;
+    s_rng = 4242;
+    for (int round = 0; round < 200; round++) {
+        size_t n = (size_t)s_range(1, 300);
+        int64_t x[300], ref[300];
+        for (size_t i = 0; i < n; i++)
+            ref[i] = x[i] = s_range(0, 50) * 1000 + s_range(0, 1);
+        for (size_t i = 1; i < n; i++) /* reference: insertion sort */
+            for (size_t j = i; j > 0 && ref[j - 1] > ref[j]; j--) {
+                int64_t t = ref[j];
+                ref[j] = ref[j - 1];
+                ref[j - 1] = t;
+            }
+        int64_t want = n % 2 ? ref[n / 2] : (ref[n / 2 - 1] + ref[n / 2] + 1) / 2;
+        assert_int_equal(tix_median(x, n), want);
+        assert_memory_equal(x, ref, n * sizeof *x); /* sorted in place */
+    }
+}
+
+/* ---- §8 outlier filter -------------------------------------------------------------- */
+
+static void test_outlier_small_n(void **state)
+{
+    (void)state;
+    int64_t scratch[2];
+    tix_obs_t o[2] = {s_obs(1, "a", 0), s_obs(1000000000000, "b", 0)};
+    o[0].excluded = o[1].excluded = true; /* stale flags are reset */
+    assert_int_equal(tix_outlier_filter(o, 2, 3, 500, scratch), 0);
+    assert_false(o[0].excluded);
+    assert_false(o[1].excluded);
+    tix_obs_t one = s_obs(5, "a", 0);
+    one.excluded = true;
+    assert_int_equal(tix_outlier_filter(&one, 1, 3, 500, scratch), 0);
+    assert_false(one.excluded);
+}
+
+static void test_outlier_worked_example(void **state)
+{
+    (void)state;
+    /* §16: M = 10.2, D = 0.3, thr = max(floor(0.3 × 4.4478), floor(10.2 × 0.05)) = 1.33434 */
+    int64_t scratch[4];
+    tix_obs_t o[4] = {s_obs(USD(10.0), "A", 0), s_obs(USD(10.4), "B", 0),
+                      s_obs(USD(9.8), "C", 0), s_obs(USD(30.0), "D", 0)};
+    assert_int_equal(tix_outlier_filter(o, 4, 3, 500, scratch), 1);
+    assert_false(o[0].excluded);
+    assert_false(o[1].excluded);
+    assert_false(o[2].excluded);
+    assert_true(o[3].excluded);
+    /* the observations themselves are untouched, in their order */
+    assert_int_equal(o[0].obs, USD(10.0));
+    assert_int_equal(o[3].obs, USD(30.0));
+    tix_obs_t p[5] = {s_obs(USD(10.0), "A", 0), s_obs(USD(10.4), "B", 0),
+                      s_obs(USD(9.8), "C", 0), s_obs(USD(30.0), "D", 0),
+                      s_obs(USD(10.2), "E", 0)};
+    /* with E at 10.2: M = 10.2, devs 0.2 0.2 0.4 19.8 0 → D = 0.2, thr = max(0.88956, 0.51) */
+    int64_t scratch5[5];
+    assert_int_equal(tix_outlier_filter(p, 5, 3, 500, scratch5), 1);
+    assert_true(p[3].excluded);
+}
+
+static void test_outlier_mad_decides(void **state)
+{
+    (void)state;
+    /* M = 1000; |devs| 0 10 10 44 45 → D = 10; by MAD floor(10 × 1.4826 × 3) = 44;
+     * by band (100 bp) floor(1000 × 0.01) = 10; thr = 44: 956 is exactly at it (kept),
+     * 1045 is one above (excluded), and 990/1010 lie beyond the band (kept by MAD). */
+    int64_t scratch[5];
+    tix_obs_t o[5] = {s_obs(1000, "a", 0), s_obs(1010, "b", 0), s_obs(990, "c", 0),
+                      s_obs(956, "d", 0), s_obs(1045, "e", 0)};
+    assert_int_equal(tix_outlier_filter(o, 5, 3, 100, scratch), 1);
+    assert_false(o[0].excluded);
+    assert_false(o[1].excluded);
+    assert_false(o[2].excluded);
+    assert_false(o[3].excluded);
+    assert_true(o[4].excluded);
+    /* k = 0 removes the MAD term: thr = 10 by band; 990/1010 are exactly at it */
+    assert_int_equal(tix_outlier_filter(o, 5, 0, 100, scratch), 2);
+    assert_false(o[0].excluded);
+    assert_false(o[1].excluded);
+    assert_false(o[2].excluded);
+    assert_true(o[3].excluded);
+    assert_true(o[4].excluded);
+    /* a larger k widens it: k = 4 → floor(10 × 5.9304) = 59 */
+    assert_int_equal(tix_outlier_filter(o, 5, 4, 100, scratch), 0);
+    /* the MAD term is floored, not rounded: M = 1000, |devs| 0 2 2 9 100 → D = 2,
+     * floor(2 × 4.4478 = 8.8956) = 8 (band 0): the provider 9 away is out */
+    tix_obs_t p[5] = {s_obs(1000, "a", 0), s_obs(1002, "b", 0), s_obs(998, "c", 0),
+                      s_obs(991, "d", 0), s_obs(1100, "e", 0)};
+    assert_int_equal(tix_outlier_filter(p, 5, 3, 0, scratch), 2);
+    assert_false(p[1].excluded);
+    assert_false(p[2].excluded);
+    assert_true(p[3].excluded);
+    assert_true(p[4].excluded);
+    p[3].obs = 992; /* 8 away: exactly at the threshold */
+    assert_int_equal(tix_outlier_filter(p, 5, 3, 0, scratch), 1);
+    assert_false(p[3].excluded);
+}
+
+static void test_outlier_band_decides(void **state)
+{
+    (void)state;
+    /* M = 1000, |devs| 0 0 0 50 51 → D = 0 (MAD term 0); band 500 bp → thr = 50:
+     * 950 exactly at the threshold is kept, 1051 is excluded. */
+    int64_t scratch[5];
+    tix_obs_t o[5] = {s_obs(1000, "a", 0), s_obs(1000, "b", 0), s_obs(1000, "c", 0),
+                      s_obs(950, "d", 0), s_obs(1051, "e", 0)};
+    assert_int_equal(tix_outlier_filter(o, 5, 3, 500, scratch), 1);
+    assert_false(o[3].excluded);
+    assert_true(o[4].excluded);
+    /* floor of the band: M = 1999, 500 bp → floor(99.95) = 99 */
+    tix_obs_t p[3] = {s_obs(1999, "a", 0), s_obs(1900, "b", 0), s_obs(2098, "c", 0)};
+    /* devs 0 99 99 → D = 99 → MAD term floor(99 × 4.4478) = 440 decides: nothing out */
+    assert_int_equal(tix_outlier_filter(p, 3, 3, 500, scratch), 0);
+    /* k = 0: thr = 99; both at exactly 99 are kept */
+    assert_int_equal(tix_outlier_filter(p, 3, 0, 500, scratch), 0);
+    p[2].obs = 2099; /* dev 100 > 99 */
+    assert_int_equal(tix_outlier_filter(p, 3, 0, 500, scratch), 1);
+    assert_true(p[2].excluded);
+    assert_false(p[1].excluded);
+    /* band 0 and k 0: everything off the median goes */
+    tix_obs_t q[4] = {s_obs(10, "a", 0), s_obs(10, "b", 0), s_obs(10, "c", 0),
+                      s_obs(11, "d", 0)};
+    assert_int_equal(tix_outlier_filter(q, 4, 0, 0, scratch), 1);
+    assert_true(q[3].excluded);
+}
+
+/* ---- §10 sort ----------------------------------------------------------------------- */
+
+static void test_obs_sort(void **state)
+{
+    (void)state;
+    tix_obs_t o[] = {
+        s_obs(5, "b", 0),        s_obs(3, "z", 0),  s_obs(5, "B", 0),
+        s_obs(5, "a", 0),        s_obs(5, "\xc3\xa9", 0), /* "é": bytes ≥ 0x80 sort last */
+        s_obs(5, "\x7f", 0),     s_obs(5, "ab", 0), s_obs(4, "\xff", 0),
+        s_obs(-1, "zz", 0),
+    };
+    size_t n = sizeof o / sizeof o[0];
+    tix_obs_sort(o, n);
+    const char *want[] = {"zz", "z", "\xff", "B", "a", "ab", "b", "\x7f", "\xc3\xa9"};
+    const int64_t want_obs[] = {-1, 3, 4, 5, 5, 5, 5, 5, 5};
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(o[i].name, want[i]);
+        assert_int_equal(o[i].obs, want_obs[i]);
+    }
+    /* "\x80" (as a signed char, negative) still sorts after "\x7f" and "a" */
+    tix_obs_t p[] = {s_obs(1, "\x80", 0), s_obs(1, "a", 0), s_obs(1, "\x7f", 0),
+                     s_obs(1, "A", 0)};
+    tix_obs_sort(p, 4);
+    assert_string_equal(p[0].name, "A");
+    assert_string_equal(p[1].name, "a");
+    assert_string_equal(p[2].name, "\x7f");
+    assert_string_equal(p[3].name, "\x80");
+}
+
+/* Byte-wise comparison as unsigned bytes, written out. */
+static int s_bytecmp(const char *a, const char *b)
+{
+    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+    while (*x && *x == *y) {
+        x++;
+        y++;
+    }
+    return (int)*x - (int)*y;
+}
+
+static void test_obs_sort_large(void **state)
+{
+    (void)state;
+    static const char *names[] = {"a", "B", "b", "\x80", "ab", "A", "\xff", "zz", "0", "_"};
+    s_rng = 99;
+    for (int round = 0; round < 100; round++) {
+        size_t n = (size_t)s_range(1, 10);
+        tix_obs_t o[10];
+        int perm[10];
+        for (size_t i = 0; i < n; i++)
+            perm[i] = (int)i;
+        for (size_t i = n; i > 1; i--) {
+            size_t k = (size_t)s_range(0, (int64_t)i - 1);
+            int t = perm[i - 1];
+            perm[i - 1] = perm[k];
+            perm[k] = t;
+        }
+        for (size_t i = 0; i < n; i++) /* unique names, frequent equal observations */
+            o[i] = s_obs(s_range(0, 2), names[perm[i]], 0);
+        tix_obs_sort(o, n);
+        for (size_t i = 1; i < n; i++) {
+            assert_true(o[i - 1].obs <= o[i].obs);
+            if (o[i - 1].obs == o[i].obs)
+                assert_true(s_bytecmp(o[i - 1].name, o[i].name) < 0);
+        }
+    }
+}
+
+/* ---- §9 volume shares --------------------------------------------------------------- */
+
+static double s_sum_shares(const tix_obs_t *o, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += o[i].share;
+    return s;
+}
+
+static void test_shares_simple(void **state)
+{
+    (void)state;
+    tix_obs_t o[4] = {s_obs(1, "a", 30), s_obs(2, "b", 25), s_obs(3, "c", 25),
+                      s_obs(4, "d", 20)};
+    assert_true(tix_volume_shares(o, 4, 3500));
+    assert_float_equal(o[0].share, 0.30, 1e-12);
+    assert_float_equal(o[1].share, 0.25, 1e-12);
+    assert_float_equal(o[2].share, 0.25, 1e-12);
+    assert_float_equal(o[3].share, 0.20, 1e-12);
+    for (int i = 0; i < 4; i++)
+        assert_false(o[i].capped);
+    assert_float_equal(s_sum_shares(o, 4), 1.0, 1e-12);
+    /* exactly at the cap is not above it */
+    tix_obs_t p[2] = {s_obs(1, "a", 50), s_obs(2, "b", 50)};
+    assert_true(tix_volume_shares(p, 2, 5000));
+    assert_false(p[0].capped);
+    assert_false(p[1].capped);
+    assert_float_equal(p[0].share, 0.5, 1e-12);
+}
+
+static void test_shares_one_capped(void **state)
+{
+    (void)state;
+    /* 0.5 > 0.35 → capped; R = 0.65 over 50: 0.26, 0.26, 0.13 */
+    tix_obs_t o[4] = {s_obs(1, "a", 50), s_obs(2, "b", 20), s_obs(3, "c", 20),
+                      s_obs(4, "d", 10)};
+    assert_true(tix_volume_shares(o, 4, 3500));
+    assert_true(o[0].capped);
+    assert_false(o[1].capped);
+    assert_false(o[2].capped);
+    assert_false(o[3].capped);
+    assert_float_equal(o[0].share, 0.35, 1e-12);
+    assert_float_equal(o[1].share, 0.26, 1e-12);
+    assert_float_equal(o[2].share, 0.26, 1e-12);
+    assert_float_equal(o[3].share, 0.13, 1e-12);
+    assert_float_equal(s_sum_shares(o, 4), 1.0, 1e-12);
+}
+
+static void test_shares_second_iteration(void **state)
+{
+    (void)state;
+    /* first pass: 0.6 capped, 0.3 not; second: R = 0.65 over 40 → 0.4875 > 0.35 capped;
+     * third: R = 0.3 over 10 → 0.15, 0.15. */
+    tix_obs_t o[4] = {s_obs(1, "a", 5), s_obs(2, "b", 60), s_obs(3, "c", 30),
+                      s_obs(4, "d", 5)};
+    assert_true(tix_volume_shares(o, 4, 3500));
+    assert_false(o[0].capped);
+    assert_true(o[1].capped);
+    assert_true(o[2].capped);
+    assert_false(o[3].capped);
+    assert_float_equal(o[0].share, 0.15, 1e-12);
+    assert_float_equal(o[1].share, 0.35, 1e-12);
+    assert_float_equal(o[2].share, 0.35, 1e-12);
+    assert_float_equal(o[3].share, 0.15, 1e-12);
+    assert_float_equal(s_sum_shares(o, 4), 1.0, 1e-12);
+}
+
+static void test_shares_impossible(void **state)
+{
+    (void)state;
+    /* n_used × cap_bp < 10000: equal weights instead */
+    tix_obs_t o[3] = {s_obs(1, "a", 90), s_obs(2, "b", 5), s_obs(3, "c", 5)};
+    assert_false(tix_volume_shares(o, 2, 3500)); /* 7000 */
+    assert_false(tix_volume_shares(o, 3, 3333)); /* 9999 */
+    assert_false(tix_volume_shares(o, 1, 9999));
+    /* 3 × 3334 = 10002: possible, everyone close to a third */
+    assert_true(tix_volume_shares(o, 3, 3334));
+    assert_true(o[0].capped);
+    assert_float_equal(s_sum_shares(o, 3), 1.0, 1e-12);
+    assert_float_equal(o[0].share, 0.3334, 1e-12);
+    assert_float_equal(o[1].share, 0.3333, 1e-12);
+    assert_float_equal(o[2].share, 0.3333, 1e-12);
+    /* exactly 10000: possible */
+    tix_obs_t p[2] = {s_obs(1, "a", 90), s_obs(2, "b", 10)};
+    assert_true(tix_volume_shares(p, 2, 5000));
+    assert_float_equal(p[0].share, 0.5, 1e-12);
+    assert_float_equal(p[1].share, 0.5, 1e-12);
+}
+
+static void test_shares_all_zero(void **state)
+{
+    (void)state;
+    tix_obs_t o[4] = {s_obs(1, "a", 0), s_obs(2, "b", 0), s_obs(3, "c", 0), s_obs(4, "d", 0)};
+    assert_false(tix_volume_shares(o, 4, 3500));
+}
+
+static void test_shares_sum_to_one(void **state)
+{
+    (void)state;
+    s_rng = 12345;
+    for (int round = 0; round < 2000; round++) {
+        size_t n = (size_t)s_range(1, 12);
+        int64_t cap = s_range(1, 10000);
+        tix_obs_t o[12];
+        int64_t total = 0;
+        for (size_t i = 0; i < n; i++) {
+            /* positive volumes: with every uncapped volume zero §9 divides 0 by 0 */
+            int64_t v = s_range(1, INT64_C(1) << s_range(1, 50));
+            o[i] = s_obs((int64_t)i, "p", v);
+            total += v;
+        }
+        bool ok = tix_volume_shares(o, n, cap);
+        if ((int64_t)n * cap < 10000 || total == 0) {
+            assert_false(ok);
+            continue;
+        }
+        assert_true(ok);
+        const double c = (double)cap / 10000.0;
+        assert_float_equal(s_sum_shares(o, n), 1.0, 1e-12);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(o[i].share >= 0.0);
+            assert_true(o[i].share <= c + 1e-12);
+            if (o[i].capped)
+                assert_true(o[i].share == c);
+        }
+    }
+}
+
+/* ---- §10 weighted median ------------------------------------------------------------ */
+
+static void test_wmedian_equal_is_median(void **state)
+{
+    (void)state;
+    s_rng = 777;
+    for (int round = 0; round < 500; round++) {
+        for (size_t n = 1; n <= 6; n++) {
+            tix_obs_t o[6];
+            int64_t x[6];
+            static const char *names[] = {"a", "b", "c", "d", "e", "f"};
+            for (size_t i = 0; i < n; i++) {
+                x[i] = s_range(0, 20) * 1000 + s_range(0, 1); /* frequent ties, odd sums */
+                o[i] = s_obs(x[i], names[i], 0);
+            }
+            tix_obs_sort(o, n);
+            int64_t want = tix_median(x, n);
+            assert_int_equal(tix_weighted_median(o, n, false), want);
+        }
+    }
+    /* explicit: (1, 2) → 2, (1, 2, 3) → 2, (1, 2, 3, 4) → 3 (2.5 rounds away) */
+    tix_obs_t o[4] = {s_obs(1, "a", 0), s_obs(2, "b", 0), s_obs(3, "c", 0), s_obs(4, "d", 0)};
+    assert_int_equal(tix_weighted_median(o, 1, false), 1);
+    assert_int_equal(tix_weighted_median(o, 2, false), 2);
+    assert_int_equal(tix_weighted_median(o, 3, false), 2);
+    assert_int_equal(tix_weighted_median(o, 4, false), 3);
+}
+
+static void test_wmedian_exact_tie(void **state)
+{
+    (void)state;
+    /* quarters are exact in binary: C_2 = 0.5, 2·C_2 == W → round((11 + 12) / 2) = 12 */
+    tix_obs_t o[4] = {s_obs(10, "a", 1), s_obs(11, "b", 1), s_obs(12, "c", 1),
+                      s_obs(13, "d", 1)};
+    for (int i = 0; i < 4; i++)
+        o[i].share = 0.25;
+    assert_int_equal(tix_weighted_median(o, 4, true), 12);
+    /* halves: (1, 2) → 2 */
+    tix_obs_t p[2] = {s_obs(1, "a", 1), s_obs(2, "b", 1)};
+    p[0].share = p[1].share = 0.5;
+    assert_int_equal(tix_weighted_median(p, 2, true), 2);
+    /* uneven shares with an exact tie after the first: 0.5 | 0.25 0.25 */
+    tix_obs_t q[3] = {s_obs(100, "a", 1), s_obs(201, "b", 1), s_obs(300, "c", 1)};
+    q[0].share = 0.5;
+    q[1].share = 0.25;
+    q[2].share = 0.25;
+    assert_int_equal(tix_weighted_median(q, 3, true), 151); /* round(150.5) */
+}
+
+static void test_wmedian_volume_non_middle(void **state)
+{
+    (void)state;
+    tix_obs_t o[3] = {s_obs(10, "a", 1), s_obs(20, "b", 1), s_obs(30, "c", 1)};
+    o[0].share = 0.1;
+    o[1].share = 0.1;
+    o[2].share = 0.8;
+    assert_int_equal(tix_weighted_median(o, 3, true), 30);
+    assert_int_equal(tix_weighted_median(o, 3, false), 20);
+    o[0].share = 0.6;
+    o[1].share = 0.2;
+    o[2].share = 0.2;
+    assert_int_equal(tix_weighted_median(o, 3, true), 10);
+    /* through tix_volume_shares: the heavy provider holds the highest observation */
+    tix_obs_t p[5] = {s_obs(100, "a", 1), s_obs(200, "b", 1), s_obs(300, "c", 1),
+                      s_obs(400, "d", 1), s_obs(500, "e", 96)};
+    /* shares: e = 0.96 → capped at 0.5 (cap 5000); rest R = 0.5 over 4 → 0.125 each:
+     * C = 0.125 0.25 0.375 0.5 → 2·C_4 == W: tie → round((400 + 500) / 2) = 450 */
+    assert_true(tix_volume_shares(p, 5, 5000));
+    assert_true(p[4].capped);
+    assert_int_equal(tix_weighted_median(p, 5, true), 450);
+    assert_int_equal(tix_weighted_median(p, 5, false), 300);
+    /* a cap of 60%: e gets 0.96 > 0.6 → 0.6; others 0.1 each; C_4 = 0.4, C_5 = 1 → 500 */
+    assert_true(tix_volume_shares(p, 5, 6000));
+    assert_int_equal(tix_weighted_median(p, 5, true), 500);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_median_odd),
+        cmocka_unit_test(test_median_even_rounds_half_away),
+        cmocka_unit_test(test_median_single),
+        cmocka_unit_test(test_median_large),
+        cmocka_unit_test(test_outlier_small_n),
+        cmocka_unit_test(test_outlier_worked_example),
+        cmocka_unit_test(test_outlier_mad_decides),
+        cmocka_unit_test(test_outlier_band_decides),
+        cmocka_unit_test(test_obs_sort),
+        cmocka_unit_test(test_obs_sort_large),
+        cmocka_unit_test(test_shares_simple),
+        cmocka_unit_test(test_shares_one_capped),
+        cmocka_unit_test(test_shares_second_iteration),
+        cmocka_unit_test(test_shares_impossible),
+        cmocka_unit_test(test_shares_all_zero),
+        cmocka_unit_test(test_shares_sum_to_one),
+        cmocka_unit_test(test_wmedian_equal_is_median),
+        cmocka_unit_test(test_wmedian_exact_tie),
+        cmocka_unit_test(test_wmedian_volume_non_middle),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
