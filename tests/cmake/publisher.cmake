@@ -2,3 +2,11 @@
 tix_unit(wire tix_wire)
 tix_unit(pubsub tix_pub tix_sub)
 set_tests_properties(unit_pubsub PROPERTIES TIMEOUT 120)
+
+# Two processes over epgm multicast on the 127.0.0.1 interface (DESIGN §7: test it in CI).
+add_executable(pub_driver e2e/pub_driver.c)
+target_link_libraries(pub_driver PRIVATE tix_pub tix_core)
+add_test(NAME e2e_pub_epgm
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/pub_epgm.sh $<TARGET_FILE:pub_driver>
+                 $<TARGET_FILE:tix-sub> $<TARGET_FILE:tix-keygen>)
+set_tests_properties(e2e_pub_epgm PROPERTIES TIMEOUT 90)

@@ -1,0 +1,5 @@
+# Publisher tools: the subscriber CLI and the key generator.
+add_executable(tix-sub tix-sub.c)
+target_link_libraries(tix-sub PRIVATE tix_sub tix_core)
+add_executable(tix-keygen tix-keygen.c)
+target_link_libraries(tix-keygen PRIVATE tix_crypto tix_core)

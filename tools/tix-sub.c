@@ -1,0 +1,329 @@
+/* tix-sub: subscribes to the tix feed (lines A/B, recovery, verification) and prints messages. */
+#include "tix/price.h"
+#include "tix/sub.h"
+#include "tix_err.h"
+#include "tix_keys.h"
+#include "tix_time.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { FMT_TEXT, FMT_CSV, FMT_JSONL } s_fmt_t;
+
+static volatile sig_atomic_t s_stop;
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+typedef struct {
+    s_fmt_t fmt;
+    long count, printed;
+    int problems; /* bad signatures, tampering, unrecoverable gaps, bad messages */
+} s_out_t;
+
+static const char *s_status(const tix_wire_msg_t *m)
+{
+    static const char *tick[] = {"OK", "LOW", "STALE"}, *stl[] = {"OK", "FALLBACK", "NONE"};
+    unsigned st = m->h.template_id == TIX_WIRE_TICK ? m->u.tick.status : m->u.settlement.status;
+    return st < 3 ? (m->h.template_id == TIX_WIRE_TICK ? tick[st] : stl[st]) : "?";
+}
+
+static const char *s_kind(uint16_t t)
+{
+    switch (t) {
+    case TIX_WIRE_TICK: return "tick";
+    case TIX_WIRE_SETTLEMENT: return "settlement";
+    case TIX_WIRE_QUOTE: return "quote";
+    case TIX_WIRE_ATTEST: return "attest";
+    default: return "other";
+    }
+}
+
+static void s_print_text(const char *topic, const tix_wire_msg_t *m, unsigned flags)
+{
+    char ts[40], p[TIX_PRICE_TEXT_MAX], d[TIX_PRICE_TEXT_MAX];
+    const char *tag = flags & TIX_SUB_SNAPSHOT ? " [snapshot]" : flags & TIX_SUB_RECOVERED ? " [recovered]" : "";
+    switch (m->h.template_id) {
+    case TIX_WIRE_TICK: {
+        const tix_wire_tick_t *t = &m->u.tick;
+        printf("%s %-14s seq=%llu price=%s status=%s n_used=%u n_excluded=%u n_stale=%u dispersion=%s%s\n",
+               tix_time_format_iso(t->ts_ns, ts, sizeof ts), topic, (unsigned long long)m->h.topic_seq,
+               t->price == TIX_WIRE_PRICE_NULL ? "-" : tix_price_format(t->price, p, sizeof p),
+               s_status(m), t->n_used, t->n_excluded, t->n_stale,
+               tix_price_format(t->dispersion, d, sizeof d), tag);
+        break;
+    }
+    case TIX_WIRE_SETTLEMENT: {
+        const tix_wire_settlement_t *s = &m->u.settlement;
+        printf("%s %-14s SETTLEMENT %s price=%s status=%s partitions_used=%u (signature verified "
+               "if a key was given)%s\n",
+               tix_time_format_iso(s->ts_ns, ts, sizeof ts), topic, s->date,
+               s->price == TIX_WIRE_PRICE_NULL ? "-" : tix_price_format(s->price, p, sizeof p),
+               s_status(m), s->partitions_used, tag);
+        break;
+    }
+    case TIX_WIRE_QUOTE: {
+        const tix_wire_quote_t *q = &m->u.quote;
+        printf("%s %-14s %s/%s blended=%s%s\n", tix_time_format_iso(q->recv_ns, ts, sizeof ts), topic,
+               q->provider, q->model, tix_price_format(q->blended, p, sizeof p), tag);
+        break;
+    }
+    default: break;
+    }
+}
+
+static void s_print_csv(const char *topic, const tix_wire_msg_t *m)
+{
+    char p[TIX_PRICE_TEXT_MAX], d[TIX_PRICE_TEXT_MAX];
+    if (m->h.template_id == TIX_WIRE_TICK) {
+        const tix_wire_tick_t *t = &m->u.tick;
+        printf("tick,%s,%llu,%llu,%lld,%s,%s,%s,%u,%u,%u,%s,,\n", topic,
+               (unsigned long long)m->h.channel_seq, (unsigned long long)m->h.topic_seq,
+               (long long)t->ts_ns, t->tier, tix_price_format(t->price, p, sizeof p),
+               s_status(m), t->n_used, t->n_excluded, t->n_stale,
+               tix_price_format(t->dispersion, d, sizeof d));
+    } else if (m->h.template_id == TIX_WIRE_SETTLEMENT) {
+        const tix_wire_settlement_t *s = &m->u.settlement;
+        printf("settlement,%s,%llu,%llu,%lld,%s,%s,%s,,,,,%s,%u\n", topic,
+               (unsigned long long)m->h.channel_seq, (unsigned long long)m->h.topic_seq,
+               (long long)s->ts_ns, s->tier, tix_price_format(s->price, p, sizeof p), s_status(m),
+               s->date, s->partitions_used);
+    }
+}
+
+static void s_print_jsonl(const char *topic, const tix_wire_msg_t *m, unsigned flags)
+{
+    char p[TIX_PRICE_TEXT_MAX], d[TIX_PRICE_TEXT_MAX];
+    printf("{\"kind\":\"%s\",\"topic\":\"%s\",\"channel_seq\":%llu,\"topic_seq\":%llu,\"snapshot\":%s,"
+           "\"recovered\":%s", s_kind(m->h.template_id), topic, (unsigned long long)m->h.channel_seq,
+           (unsigned long long)m->h.topic_seq, flags & TIX_SUB_SNAPSHOT ? "true" : "false",
+           flags & TIX_SUB_RECOVERED ? "true" : "false");
+    if (m->h.template_id == TIX_WIRE_TICK) {
+        const tix_wire_tick_t *t = &m->u.tick;
+        /* Prices as strings: exact decimals, never through a JSON double. */
+        printf(",\"ts_ns\":%lld,\"tier\":\"%s\",\"price\":%s%s%s,\"status\":\"%s\",\"n_used\":%u,"
+               "\"n_excluded\":%u,\"n_stale\":%u,\"dispersion\":\"%s\"", (long long)t->ts_ns, t->tier,
+               t->price == TIX_WIRE_PRICE_NULL ? "" : "\"",
+               t->price == TIX_WIRE_PRICE_NULL ? "null" : tix_price_format(t->price, p, sizeof p),
+               t->price == TIX_WIRE_PRICE_NULL ? "" : "\"", s_status(m), t->n_used, t->n_excluded,
+               t->n_stale, tix_price_format(t->dispersion, d, sizeof d));
+    } else if (m->h.template_id == TIX_WIRE_SETTLEMENT) {
+        const tix_wire_settlement_t *s = &m->u.settlement;
+        printf(",\"ts_ns\":%lld,\"tier\":\"%s\",\"date\":\"%s\",\"price\":%s%s%s,\"status\":\"%s\","
+               "\"partitions_used\":%u", (long long)s->ts_ns, s->tier, s->date,
+               s->price == TIX_WIRE_PRICE_NULL ? "" : "\"",
+               s->price == TIX_WIRE_PRICE_NULL ? "null" : tix_price_format(s->price, p, sizeof p),
+               s->price == TIX_WIRE_PRICE_NULL ? "" : "\"", s_status(m), s->partitions_used);
+    }
+    printf("}\n");
+}
+
+static void s_on_msg(void *arg, const char *topic, const tix_wire_msg_t *m, unsigned flags)
+{
+    s_out_t *o = arg;
+    if (m->h.template_id == TIX_WIRE_ATTEST)
+        return; /* checked by the SDK; not data */
+    if (o->fmt == FMT_TEXT)
+        s_print_text(topic, m, flags);
+    else if (o->fmt == FMT_CSV)
+        s_print_csv(topic, m);
+    else
+        s_print_jsonl(topic, m, flags);
+    fflush(stdout);
+    if (o->count > 0 && ++o->printed >= o->count)
+        s_stop = 1;
+}
+
+static void s_on_event(void *arg, tix_sub_event_t ev, const char *topic, const char *detail)
+{
+    s_out_t *o = arg;
+    if (ev == TIX_SUB_EV_BAD_SIGNATURE || ev == TIX_SUB_EV_TAMPERED || ev == TIX_SUB_EV_UNRECOVERABLE ||
+        ev == TIX_SUB_EV_BAD_MESSAGE)
+        o->problems++;
+    fprintf(stderr, "tix-sub: %s %s%s%s\n", tix_sub_event_name(ev), topic, *topic ? ": " : "", detail);
+}
+
+static void s_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: tix-sub --line-a EP [--line-b EP] [--recovery EP] [options]\n"
+            "  --tier T            follow tier T (repeatable; default: every tier)\n"
+            "  --quotes            also the normalized quotes (QTE.<tier>)\n"
+            "  --format F          text (default), csv or jsonl\n"
+            "  --key FILE          publisher's Ed25519 public key (.sign.pub): verify attestations\n"
+            "                      and settlement signatures (on by default when given)\n"
+            "  --no-verify         do not verify even with --key\n"
+            "  --server-key FILE   publisher's CurveZMQ public key (.curve.pub), for tcp:// lines\n"
+            "  --client-key BASE   our CurveZMQ key pair BASE.curve.key (as tix-keygen writes it)\n"
+            "  --snapshot          start with the latest value per tier from the recovery service\n"
+            "  --count N           stop after N messages;  --duration-ms N  stop after N ms\n"
+            "Endpoints: tcp://host:port, ipc://path, epgm://127.0.0.1;239.192.7.1:5555\n"
+            "Exit status: 0; 1 bad arguments or setup; 3 when a bad signature, tampering, an\n"
+            "unrecoverable gap or an undecodable message was reported.\n");
+}
+
+typedef struct {
+    tix_sub_cfg_t cfg;
+    const char *key_path, *server_key_path, *client_base;
+    bool no_verify, snapshot;
+    long count, duration_ms;
+    const char *tiers[64];
+    s_out_t out;
+} s_args_t;
+
+static int s_parse(int argc, char **argv, s_args_t *a)
+{
+    static const struct option opts[] = {
+        {"line-a", required_argument, NULL, 'a'}, {"line-b", required_argument, NULL, 'b'},
+        {"recovery", required_argument, NULL, 'r'}, {"tier", required_argument, NULL, 't'},
+        {"quotes", no_argument, NULL, 'q'}, {"format", required_argument, NULL, 'f'},
+        {"key", required_argument, NULL, 'k'}, {"no-verify", no_argument, NULL, 'n'},
+        {"server-key", required_argument, NULL, 's'}, {"client-key", required_argument, NULL, 'c'},
+        {"snapshot", no_argument, NULL, 'S'}, {"count", required_argument, NULL, 'N'},
+        {"duration-ms", required_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c;
+    char *end;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': a->cfg.line_a = optarg; break;
+        case 'b': a->cfg.line_b = optarg; break;
+        case 'r': a->cfg.recovery = optarg; break;
+        case 't':
+            if (a->cfg.ntiers == 64) {
+                fprintf(stderr, "tix-sub: --tier: at most 64 tiers\n");
+                return -1;
+            }
+            a->tiers[a->cfg.ntiers++] = optarg;
+            break;
+        case 'q': a->cfg.quotes = true; break;
+        case 'f':
+            if (strcmp(optarg, "text") == 0) a->out.fmt = FMT_TEXT;
+            else if (strcmp(optarg, "csv") == 0) a->out.fmt = FMT_CSV;
+            else if (strcmp(optarg, "jsonl") == 0) a->out.fmt = FMT_JSONL;
+            else {
+                fprintf(stderr, "tix-sub: --format: '%s' is not text, csv or jsonl\n", optarg);
+                return -1;
+            }
+            break;
+        case 'k': a->key_path = optarg; break;
+        case 'n': a->no_verify = true; break;
+        case 's': a->server_key_path = optarg; break;
+        case 'c': a->client_base = optarg; break;
+        case 'S': a->snapshot = true; break;
+        case 'N':
+        case 'D': {
+            long v = strtol(optarg, &end, 10);
+            if (*end || v <= 0) {
+                fprintf(stderr, "tix-sub: --%s: '%s' is not a positive integer\n",
+                        c == 'N' ? "count" : "duration-ms", optarg);
+                return -1;
+            }
+            *(c == 'N' ? &a->count : &a->duration_ms) = v;
+            break;
+        }
+        case 'h': s_usage(stdout); exit(0);
+        default: return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "tix-sub: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (!a->cfg.line_a) {
+        fprintf(stderr, "tix-sub: --line-a is required\n");
+        return -1;
+    }
+    if (!!a->server_key_path != !!a->client_base) {
+        fprintf(stderr, "tix-sub: --server-key and --client-key go together\n");
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static s_args_t a; /* large: the tier list and output state */
+    if (s_parse(argc, argv, &a) != 0) {
+        s_usage(stderr);
+        return 1;
+    }
+    uint8_t vk[32];
+    tix_sign_key_t sk;
+    tix_curve_key_t server, client;
+    if (a.key_path && !a.no_verify) {
+        if (tix_sign_key_load_public(a.key_path, &sk) != 0) {
+            fprintf(stderr, "tix-sub: --key: %s\n", tix_err());
+            return 1;
+        }
+        memcpy(vk, sk.pk, 32);
+        a.cfg.verify_key = vk;
+    }
+    if (a.server_key_path) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s.curve.key", a.client_base);
+        if (tix_curve_key_load_public(a.server_key_path, &server) != 0 ||
+            tix_curve_key_load_secret(path, &client) != 0) {
+            fprintf(stderr, "tix-sub: %s\n", tix_err());
+            return 1;
+        }
+        a.cfg.server_key = server.pub;
+        a.cfg.client_public = client.pub;
+        a.cfg.client_secret = client.sec;
+    }
+    a.cfg.tiers = a.tiers;
+    a.cfg.on_msg = s_on_msg;
+    a.cfg.on_event = s_on_event;
+    a.cfg.arg = &a.out;
+    a.out.count = a.count;
+    /* OpenPGM prints its loopback warnings on stdout, which would corrupt CSV/JSONL output;
+     * an operator can still ask for them by setting the variable. */
+    if (setenv("PGM_MIN_LOG_LEVEL", "ERROR", 0) != 0)
+        fprintf(stderr, "tix-sub: cannot quiet OpenPGM's log\n");
+    char err[512];
+    tix_sub_t *sub = tix_sub_new(&a.cfg, err, sizeof err);
+    if (!sub) {
+        fprintf(stderr, "tix-sub: %s\n", err);
+        return 1;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (a.out.fmt == FMT_CSV)
+        printf("kind,topic,channel_seq,topic_seq,ts_ns,tier,price,status,n_used,n_excluded,n_stale,"
+               "dispersion,date,partitions_used\n");
+    int rc = 0;
+    if (a.snapshot && tix_sub_snapshot(sub, err, sizeof err) != 0) {
+        fprintf(stderr, "tix-sub: snapshot: %s\n", err);
+        rc = 1;
+    }
+    int64_t deadline = a.duration_ms ? tix_time_mono_ns() + a.duration_ms * TIX_NS_PER_MS : 0;
+    while (rc == 0 && !s_stop && (!deadline || tix_time_mono_ns() < deadline))
+        if (tix_sub_poll(sub, 100) < 0) {
+            fprintf(stderr, "tix-sub: receive failed\n");
+            rc = 1;
+        }
+    tix_sub_stats_t st;
+    tix_sub_stats(sub, &st);
+    fprintf(stderr,
+            "tix-sub: received %llu (A %llu, B %llu), delivered %llu, duplicates %llu, gaps %llu, "
+            "recovered %llu, unrecoverable %llu, bad signatures %llu, tampered %llu, verified %llu, "
+            "heartbeats %llu\n",
+            (unsigned long long)st.received, (unsigned long long)st.line_received[0],
+            (unsigned long long)st.line_received[1], (unsigned long long)st.delivered,
+            (unsigned long long)st.duplicates, (unsigned long long)st.gaps,
+            (unsigned long long)st.recovered, (unsigned long long)st.unrecoverable,
+            (unsigned long long)st.bad_signatures, (unsigned long long)st.tampered,
+            (unsigned long long)st.verified, (unsigned long long)st.heartbeats);
+    tix_sub_destroy(&sub);
+    if (rc == 0 && a.out.problems > 0)
+        rc = 3;
+    return rc;
+}
