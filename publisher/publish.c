@@ -202,17 +202,26 @@ static int s_enc_quote(const tix_wire_header_t *h, const void *b, uint8_t *buf, 
     return tix_wire_encode_quote(h, b, buf, cap);
 }
 
+/* "IDX." + tier without snprintf: this runs once per tick on the hot path. */
+static void s_topic(char *out, const char *prefix, const char *tier)
+{
+    size_t n = strnlen(tier, TIX_WIRE_TOPIC_MAX - 5);
+    memcpy(out, prefix, 4);
+    memcpy(out + 4, tier, n);
+    out[4 + n] = '\0';
+}
+
 int tix_pub_tick(tix_pub_t *self, const tix_wire_tick_t *t, int64_t now_ns)
 {
     char topic[TIX_WIRE_TOPIC_MAX];
-    snprintf(topic, sizeof topic, "IDX.%s", t->tier);
+    s_topic(topic, "IDX.", t->tier);
     return tix_pub_emit(self, topic, now_ns, s_enc_tick, t, true);
 }
 
 int tix_pub_settlement(tix_pub_t *self, tix_wire_settlement_t *s, int64_t now_ns)
 {
     char topic[TIX_WIRE_TOPIC_MAX];
-    snprintf(topic, sizeof topic, "STL.%s", s->tier);
+    s_topic(topic, "STL.", s->tier);
     if (self->cfg.sign) {
         /* Sign the body as it will be encoded: encode once without the signature. */
         uint8_t tmp[TIX_WIRE_SETTLEMENT_SIZE], signed_bytes[128];
@@ -232,7 +241,7 @@ int tix_pub_settlement(tix_pub_t *self, tix_wire_settlement_t *s, int64_t now_ns
 int tix_pub_quote(tix_pub_t *self, const tix_wire_quote_t *q, int64_t now_ns)
 {
     char topic[TIX_WIRE_TOPIC_MAX];
-    snprintf(topic, sizeof topic, "QTE.%s", q->tier[0] ? q->tier : "-");
+    s_topic(topic, "QTE.", q->tier[0] ? q->tier : "-");
     return tix_pub_emit(self, topic, now_ns, s_enc_quote, q, false);
 }
 

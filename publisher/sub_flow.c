@@ -355,7 +355,8 @@ void tix_sub_timers(tix_sub_t *self)
 {
     int64_t now = tix_sub_now();
     int64_t wait = (int64_t)self->cfg.gap_wait_ms * 1000000;
-    for (int id = 0; id < MAX_TOPICS; id++) {
+    int ntopics = (int)tix_chain_count(self->chain);
+    for (int id = 0; id < ntopics && id < MAX_TOPICS; id++) {
         s_topic_t *st = self->topics[id];
         if (st && st->gap_since && (now - st->gap_since >= wait || st->npend >= MAX_PEND))
             s_recover(self, id);
