@@ -157,6 +157,7 @@ static void s_usage(FILE *f)
             "  --format F          text (default), csv or jsonl\n"
             "  --key FILE          publisher's Ed25519 public key (.sign.pub): verify attestations\n"
             "                      and settlement signatures (on by default when given)\n"
+            "  --verify            insist on verification (the default with --key)\n"
             "  --no-verify         do not verify even with --key\n"
             "  --server-key FILE   publisher's CurveZMQ public key (.curve.pub), for tcp:// lines\n"
             "  --client-key BASE   our CurveZMQ key pair BASE.curve.key (as tix-keygen writes it)\n"
@@ -170,7 +171,7 @@ static void s_usage(FILE *f)
 typedef struct {
     tix_sub_cfg_t cfg;
     const char *key_path, *server_key_path, *client_base;
-    bool no_verify, snapshot;
+    bool no_verify, verify, snapshot;
     long count, duration_ms;
     const char *tiers[64];
     s_out_t out;
@@ -183,6 +184,7 @@ static int s_parse(int argc, char **argv, s_args_t *a)
         {"recovery", required_argument, NULL, 'r'}, {"tier", required_argument, NULL, 't'},
         {"quotes", no_argument, NULL, 'q'}, {"format", required_argument, NULL, 'f'},
         {"key", required_argument, NULL, 'k'}, {"no-verify", no_argument, NULL, 'n'},
+        {"verify", no_argument, NULL, 'v'},
         {"server-key", required_argument, NULL, 's'}, {"client-key", required_argument, NULL, 'c'},
         {"snapshot", no_argument, NULL, 'S'}, {"count", required_argument, NULL, 'N'},
         {"duration-ms", required_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'},
@@ -213,6 +215,7 @@ static int s_parse(int argc, char **argv, s_args_t *a)
             break;
         case 'k': a->key_path = optarg; break;
         case 'n': a->no_verify = true; break;
+        case 'v': a->verify = true; break;
         case 's': a->server_key_path = optarg; break;
         case 'c': a->client_base = optarg; break;
         case 'S': a->snapshot = true; break;
@@ -237,6 +240,10 @@ static int s_parse(int argc, char **argv, s_args_t *a)
     }
     if (!a->cfg.line_a) {
         fprintf(stderr, "tix-sub: --line-a is required\n");
+        return -1;
+    }
+    if (a->verify && (!a->key_path || a->no_verify)) {
+        fprintf(stderr, "tix-sub: --verify needs --key (and no --no-verify)\n");
         return -1;
     }
     if (!!a->server_key_path != !!a->client_base) {

@@ -13,3 +13,8 @@ set_tests_properties(e2e_pub_epgm PROPERTIES TIMEOUT 90)
 
 # docs/wire.md's test vectors are the checked-in ones, and decode by its offsets.
 add_test(NAME wire_doc_vectors COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/wire_doc_check.py ${PROJECT_SOURCE_DIR})
+
+add_test(NAME e2e_sub_cli
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sub_cli.sh $<TARGET_FILE:pub_driver>
+                 $<TARGET_FILE:tix-sub> $<TARGET_FILE:tix-keygen>)
+set_tests_properties(e2e_sub_cli PROPERTIES TIMEOUT 90)
