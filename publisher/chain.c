@@ -25,6 +25,11 @@ struct tix_chain_s {
 
 tix_chain_t *tix_chain_new(void)
 {
+    /* libsodium picks its fastest BLAKE2b for this CPU only once initialised. */
+    if (sodium_init() < 0) {
+        TIX_SET_ERR(EIO, "libsodium failed to initialise");
+        return NULL;
+    }
     tix_chain_t *self = calloc(1, sizeof *self);
     if (!self || !(self->names = tix_strtab_new())) {
         free(self);
