@@ -137,6 +137,14 @@ static const tix_key_t s_publisher_keys[] = {
     {"curve_secret", TIX_KEY_STRING, false, 1, 4095, NULL, NULL},
     {"clients_allow", TIX_KEY_STRING, false, 1, 4095, NULL, NULL},
     {"metrics", TIX_KEY_STRING, false, 1, 255, NULL, NULL},
+    {"quotes", TIX_KEY_BOOL, false, 0, 0, NULL, NULL},
+    {"sndhwm", TIX_KEY_INT, false, 1, 10000000, NULL, NULL},
+    {"multicast_rate_kbps", TIX_KEY_INT, false, 100, 10000000, NULL, NULL},
+    {NULL, 0, false, 0, 0, NULL, NULL},
+};
+/* tixd's engine stage: CLOCK(b) is injected once wall time passes b + grace_ms. */
+static const tix_key_t s_engine_keys[] = {
+    {"grace_ms", TIX_KEY_INT, false, 0, 10000, NULL, NULL},
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
 static const tix_key_t s_storage_keys[] = {
@@ -159,6 +167,7 @@ static const tix_key_t s_root_keys[] = {
     {"presets", TIX_KEY_LIST, false, 0, 0, NULL, s_preset_keys},
     {"fx_feed", TIX_KEY_GROUP, false, 0, 0, NULL, s_fx_feed_keys},
     {"collector", TIX_KEY_GROUP, false, 0, 0, NULL, s_collector_keys},
+    {"engine", TIX_KEY_GROUP, false, 0, 0, NULL, s_engine_keys},
     {"publisher", TIX_KEY_GROUP, false, 0, 0, NULL, s_publisher_keys},
     {"storage", TIX_KEY_GROUP, false, 0, 0, NULL, s_storage_keys},
     {"log", TIX_KEY_GROUP, false, 0, 0, NULL, s_log_keys},

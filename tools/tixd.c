@@ -1,13 +1,16 @@
-/* tixd: the tix daemon — collectors feeding the index engine on the live clock, or a collector role. */
+/* tixd: the tix daemon — command line, signals, --check-config, and the collector role's --once/--record; the stages live in tixd_daemon.c. */
 #include "tix_collector.h"
 #include "tix_config.h"
 #include "tix_csv.h"
-#include "tix_engine.h"
 #include "tix_err.h"
 #include "tix_forward.h"
 #include "tix_log.h"
 #include "tix_normalize.h"
+#include "tix_schema.h"
 #include "tix_time.h"
+#include "tixd.h"
+
+#include <hdf5.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -18,35 +21,76 @@
 #include <string.h>
 #include <time.h>
 
-static volatile sig_atomic_t s_stop;
+static volatile sig_atomic_t s_stop, s_hup;
 
 static void s_on_signal(int sig)
 {
-    (void)sig;
-    s_stop = 1;
+    if (sig == SIGHUP)
+        s_hup = 1;
+    else
+        s_stop = 1;
 }
 
 static void s_usage(FILE *f)
 {
-    fprintf(f, "usage: tixd -c CONF [--role all|engine|collector] [--once] [--record OUT.csv]\n"
+    fprintf(f, "usage: tixd -c CONF [--role all|engine|collector] [--once] [--record OUT.csv] [--ports-file F]\n"
                "       tixd --check-config CONF\n"
                "  -c, --config FILE       run with this configuration\n"
                "      --check-config FILE validate FILE: print OK, or every error, exit 0/1\n"
-               "      --role ROLE         all (default): collectors feed the engine in-process;\n"
-               "                          engine: only zmq_ingest sources feed the engine;\n"
+               "      --role ROLE         all (default): collectors -> engine -> publisher + storage;\n"
+               "                          engine: the same, fed only by zmq_ingest sources;\n"
                "                          collector: collect, normalize, forward (collector.forward)\n"
                "      --once              collector: poll every provider once, print a summary\n"
                "      --record FILE       collector: write every quote received as replay CSV\n"
-               "      --duration-ms N     stop by itself after N ms (tests, demos)\n");
+               "      --duration-ms N     stop by itself after N ms (tests, demos)\n"
+               "      --ports-file FILE   write the bound endpoints (publisher lines, recovery,\n"
+               "                          metrics) to FILE once listening\n"
+               "Signals: SIGTERM/SIGINT drain the queues, flush journal and archive, exit 0;\n"
+               "SIGHUP reloads the client allowlist and the providers.\n");
+}
+
+/* Checks across sections the schema cannot express; appends "file:line: key: message". */
+static int s_daemon_check(const tix_config_t *cfg, tix_diag_t *diag)
+{
+    int n = 0;
+    char where[512];
+    const config_setting_t *pub = tix_config_lookup(cfg, "publisher");
+    const config_setting_t *cs = tix_config_lookup(cfg, "publisher.curve_secret");
+    const config_setting_t *ca = tix_config_lookup(cfg, "publisher.clients_allow");
+    if (pub && !tix_config_lookup(cfg, "publisher.line_a") && !tix_config_lookup(cfg, "publisher.line_b")) {
+        tix_schema_where(pub, cfg->path, where, sizeof where);
+        tix_diag_add(diag, "%s: publisher: no line_a or line_b endpoint to publish on", where);
+        n++;
+    }
+    if (!!cs != !!ca) {
+        tix_schema_where(cs ? cs : ca, cfg->path, where, sizeof where);
+        tix_diag_add(diag, "%s: publisher.%s: CURVE needs both curve_secret and clients_allow", where,
+                     cs ? "curve_secret" : "clients_allow");
+        n++;
+    }
+    const config_setting_t *st = tix_config_lookup(cfg, "storage");
+    if (st && !tix_config_lookup(cfg, "storage.archive_dir")) {
+        tix_schema_where(st, cfg->path, where, sizeof where);
+        tix_diag_add(diag, "%s: storage: archive_dir is required to store", where);
+        n++;
+    }
+    return n;
+}
+
+/* Loads, validates (every problem printed) and returns the configuration, or NULL. */
+static tix_config_t *s_load(const char *path, tix_diag_t *diag)
+{
+    tix_config_t *cfg = tix_config_load(path, diag);
+    if (cfg && tix_collector_check(cfg, diag) + s_daemon_check(cfg, diag) > 0)
+        tix_config_destroy(&cfg);
+    return cfg;
 }
 
 /* Prints "OK" or every problem; the exit status of --check-config. */
 static int s_check_config(const char *path)
 {
     tix_diag_t *diag = tix_diag_new();
-    tix_config_t *cfg = tix_config_load(path, diag);
-    if (cfg && tix_collector_check(cfg, diag) > 0)
-        tix_config_destroy(&cfg);
+    tix_config_t *cfg = s_load(path, diag);
     int rc = cfg ? 0 : 1;
     if (cfg)
         printf("OK\n");
@@ -59,204 +103,140 @@ static int s_check_config(const char *path)
     return rc;
 }
 
-/* Logs a tier's status only when it changes: one line per event that matters. */
-typedef struct {
-    const tix_config_t *cfg;
-    int *last_status;
-} s_live_t;
-
-static void s_on_tick(void *arg, const tix_tick_t *t)
+/* Runs the daemon until SIGTERM/SIGINT (or --duration-ms); SIGHUP reloads. */
+static int s_run(tix_config_t *cfg, const char *conf, const char *role, const char *ports_file,
+                 FILE *record, int64_t duration_ms)
 {
-    s_live_t *l = arg;
-    if (l->last_status[t->tier] == (int)t->status)
-        return;
-    l->last_status[t->tier] = (int)t->status;
-    char p[TIX_PRICE_TEXT_MAX];
-    tix_info("tier %s status %s price %s n_used %u n_excluded %u n_stale %u",
-             l->cfg->tiers[t->tier].id, tix_status_name(t->status),
-             t->price == TIX_PRICE_NULL ? "absent" : tix_price_format(t->price, p, sizeof p),
-             t->n_used, t->n_excluded, t->n_stale);
+    tixd_opts_t o = {role, conf, record};
+    tixd_t *d = tixd_new(cfg, &o);
+    if (!d) {
+        tix_error("tixd: %s", tix_err());
+        return 1;
+    }
+    int rc = 0;
+    if (ports_file && tixd_write_endpoints(d, ports_file) != 0) {
+        tix_error("tixd: --ports-file: %s", tix_err());
+        rc = 1;
+    }
+    int64_t deadline = duration_ms > 0 ? tix_time_mono_ns() + duration_ms * TIX_NS_PER_MS : 0;
+    while (rc == 0 && !s_stop && (!deadline || tix_time_mono_ns() < deadline)) {
+        if (s_hup) {
+            s_hup = 0;
+            tix_info("tixd: SIGHUP: reloading");
+            if (tixd_reload(d) == -2)
+                rc = 1;
+        }
+        if (rc == 0 && tixd_step(d, 50) != 0) {
+            tix_error("tixd: collector: %s", tix_err());
+            rc = 1;
+        }
+    }
+    tix_info("tixd stopping: draining queues, flushing the journal and the archive");
+    tixd_destroy(&d);
+    tix_info("tixd stopped");
+    return rc;
 }
 
-static void s_on_settlement(void *arg, const tix_settlement_t *s)
+/* --record FILE ("-": stdout) with the replay CSV header; NULL with tix_err(). */
+static FILE *s_record_open(const char *path)
 {
-    s_live_t *l = arg;
-    char p[TIX_PRICE_TEXT_MAX];
-    tix_info("settlement %s tier %s status %s price %s partitions_used %u", s->date,
-             l->cfg->tiers[s->tier].id, tix_settle_status_name(s->status),
-             s->price == TIX_PRICE_NULL ? "absent" : tix_price_format(s->price, p, sizeof p),
-             s->partitions_used);
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    if (!f) {
+        TIX_SET_ERR(errno, "--record %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fprintf(f, "%s\n", TIX_CSV_HEADER) < 0) {
+        TIX_SET_ERR(errno, "--record %s: %s", path, strerror(errno));
+        if (f != stdout)
+            fclose(f);
+        return NULL;
+    }
+    return f;
 }
 
-/* Accepted quotes go straight into the engine: one thread, so every quote stamped before
- * a boundary has been given to the engine before that boundary's CLOCK (methodology item 6). */
-static void s_to_engine(void *arg, const tix_raw_quote_t *raw, const tix_quote_t *q)
+static int s_record_close(FILE *f, const char *path)
 {
-    (void)raw;
-    if (tix_engine_quote(arg, q) != 0)
-        tix_error("tixd: engine refused a quote: %s", tix_err());
+    if (!f || f == stdout)
+        return f ? (fflush(f) == 0 ? 0 : 1) : 0;
+    if (fclose(f) != 0) {
+        tix_error("tixd: --record %s: %s", path, strerror(errno));
+        return 1;
+    }
+    return 0;
 }
 
-static tix_collector_t *s_collector(const tix_config_t *cfg, tix_norm_t *norm, unsigned kinds,
-                                    bool once, const tix_collector_sink_t *sink)
-{
-    tix_diag_t *diag = tix_diag_new();
-    tix_collector_t *col = tix_collector_new(cfg, norm, kinds, once, sink, diag);
-    for (size_t i = 0; i < tix_diag_count(diag); i++)
-        tix_error("%s", tix_diag_get(diag, i));
-    tix_diag_destroy(&diag);
-    return col;
-}
+static void s_record_row(void *arg, const tix_raw_quote_t *raw) { tix_collector_write_row(arg, raw); }
 
-/* Waits for the next boundary while the collectors work; then injects its CLOCK event. */
-static int s_run(const tix_config_t *cfg, unsigned kinds, int64_t duration_ms)
+/* --role collector --once: polls every provider once, prints a summary per provider; exit 1
+ * if any provider is not UP. */
+static int s_run_once(const tix_config_t *cfg, FILE *record, int64_t duration_ms)
 {
     int rc = 1;
     tix_norm_t *norm = tix_norm_new(cfg);
-    int *last = calloc((size_t)cfg->ntiers, sizeof *last);
-    tix_engine_t *eng = NULL;
     tix_collector_t *col = NULL;
-    if (!norm || !last)
-        goto done;
-    for (int i = 0; i < cfg->ntiers; i++)
-        last[i] = -1;
-    s_live_t live = {cfg, last};
-    tix_engine_sink_t sink = {s_on_tick, s_on_settlement, &live};
-    eng = tix_engine_new(cfg, tix_norm_names(norm), &sink);
-    if (!eng || tix_engine_start(eng, tix_time_wall_ns()) != 0)
-        goto done;
-    tix_collector_sink_t csink = {NULL, s_to_engine, eng};
-    if (!(col = s_collector(cfg, norm, kinds, false, &csink)))
-        goto done;
+    tix_diag_t *diag = tix_diag_new();
+    tix_collector_sink_t sink = {record ? s_record_row : NULL, NULL, record};
+    if (norm && diag)
+        col = tix_collector_new(cfg, norm, TIX_COLLECT_HTTP | TIX_COLLECT_NDJSON | TIX_COLLECT_CSV,
+                                true, &sink, diag);
+    for (size_t i = 0; diag && i < tix_diag_count(diag); i++)
+        tix_error("%s", tix_diag_get(diag, i));
     int64_t deadline = duration_ms > 0 ? tix_time_mono_ns() + duration_ms * TIX_NS_PER_MS : 0;
-    tix_info("tixd running: %d tiers, %d mapping rules, %d fx rates, %d sources", cfg->ntiers,
-             cfg->nmapping, cfg->nfx, tix_collector_count(col));
-    while (!s_stop && (!deadline || tix_time_mono_ns() < deadline)) {
-        int64_t next = tix_engine_next_boundary(eng);
-        int64_t now = tix_time_wall_ns();
-        if (now < next) {
-            int64_t wait = (next - now + TIX_NS_PER_MS - 1) / TIX_NS_PER_MS;
-            if (tix_collector_step(col, wait > 100 ? 100 : wait) != 0)
-                goto done;
-            continue;
-        }
-        if (tix_engine_clock(eng, now) != 0)
-            goto done;
-    }
-    tix_info("tixd stopping");
-    tix_collector_summary(col, stderr);
-    rc = 0;
-done:
-    if (rc)
-        tix_error("tixd: %s", tix_err());
-    tix_collector_destroy(&col);
-    tix_engine_destroy(&eng);
-    tix_norm_destroy(&norm);
-    free(last);
-    return rc;
-}
-
-/* The collector role's outputs: a recording and/or forwarding to engines. */
-typedef struct {
-    FILE *record;
-    tix_forward_t *fwd;
-    tix_norm_t *norm;
-} s_out_t;
-
-static void s_record(void *arg, const tix_raw_quote_t *raw)
-{
-    s_out_t *o = arg;
-    if (o->record)
-        tix_collector_write_row(o->record, raw);
-}
-
-static void s_forward(void *arg, const tix_raw_quote_t *raw, const tix_quote_t *q)
-{
-    s_out_t *o = arg;
-    if (o->fwd && tix_forward_quote(o->fwd, o->norm, raw, q) != 0)
-        tix_error("tixd: %s", tix_err());
-}
-
-/* --role collector: --once polls everything once and summarizes (exit 1 if any provider
- * failed); otherwise collects until stopped, forwarding to collector.forward. */
-static int s_run_collector(const tix_config_t *cfg, bool once, const char *record,
-                           int64_t duration_ms)
-{
-    int rc = 1;
-    s_out_t out = {NULL, NULL, tix_norm_new(cfg)};
-    tix_collector_t *col = NULL;
-    if (!out.norm)
-        goto done;
-    if (record && !(out.record = strcmp(record, "-") == 0 ? stdout : fopen(record, "w"))) {
-        TIX_SET_ERR(errno, "--record %s: %s", record, strerror(errno));
-        goto done;
-    }
-    if (out.record && fprintf(out.record, "%s\n", TIX_CSV_HEADER) < 0)
-        goto done;
-    if (!once && tix_config_lookup(cfg, "collector.forward") && !(out.fwd = tix_forward_new(cfg)))
-        goto done;
-    tix_collector_sink_t sink = {s_record, s_forward, &out};
-    if (!(col = s_collector(cfg, out.norm, TIX_COLLECT_HTTP | TIX_COLLECT_NDJSON | TIX_COLLECT_CSV,
-                            once, &sink)))
-        goto done;
-    int64_t deadline = duration_ms > 0 ? tix_time_mono_ns() + duration_ms * TIX_NS_PER_MS : 0;
-    while (!s_stop && (!deadline || tix_time_mono_ns() < deadline) &&
-           !(once && tix_collector_done(col)))
+    while (col && !s_stop && (!deadline || tix_time_mono_ns() < deadline) && !tix_collector_done(col))
         if (tix_collector_step(col, 100) != 0)
             goto done;
+    if (!col)
+        goto done;
     tix_collector_summary(col, stderr);
-    if (out.fwd)
-        fprintf(stderr, "forwarded %llu quotes, dropped %llu at the high-water mark\n",
-                (unsigned long long)tix_forward_sent(out.fwd),
-                (unsigned long long)tix_forward_dropped(out.fwd));
     rc = 0;
-    for (int i = 0; once && i < tix_collector_count(col); i++)
+    for (int i = 0; i < tix_collector_count(col); i++)
         if (tix_collector_health(col, i) != TIX_HEALTH_UP)
             rc = 1;
 done:
-    if (rc && tix_err()[0])
+    if (!col && tix_err()[0])
         tix_error("tixd: %s", tix_err());
-    if (out.record && out.record != stdout && fclose(out.record) != 0) {
-        tix_error("tixd: --record %s: %s", record, strerror(errno));
-        rc = 1;
-    }
     tix_collector_destroy(&col);
-    tix_forward_destroy(&out.fwd);
-    tix_norm_destroy(&out.norm);
+    tix_diag_destroy(&diag);
+    tix_norm_destroy(&norm);
     return rc;
 }
 
-int main(int argc, char **argv)
+typedef struct {
+    const char *conf, *check, *role, *record, *ports_file;
+    bool once;
+    int64_t duration_ms;
+} s_args_t;
+
+/* 0, or the exit status for bad arguments (2) or --help (-1: exit 0). */
+static int s_parse(int argc, char **argv, s_args_t *a)
 {
-    const char *conf = NULL, *check = NULL, *role = "all", *record = NULL;
-    bool once = false;
-    int64_t duration_ms = 0;
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"check-config", required_argument, NULL, 'k'},
                                          {"role", required_argument, NULL, 'r'},
                                          {"duration-ms", required_argument, NULL, 'd'},
                                          {"once", no_argument, NULL, 'o'},
                                          {"record", required_argument, NULL, 'w'},
+                                         {"ports-file", required_argument, NULL, 'p'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
+    char *end;
     while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': conf = optarg; break;
-        case 'k': check = optarg; break;
-        case 'r': role = optarg; break;
-        case 'o': once = true; break;
-        case 'w': record = optarg; break;
-        case 'd': {
-            char *end;
-            duration_ms = strtoll(optarg, &end, 10);
-            if (*end || duration_ms <= 0) {
+        case 'c': a->conf = optarg; break;
+        case 'k': a->check = optarg; break;
+        case 'r': a->role = optarg; break;
+        case 'o': a->once = true; break;
+        case 'w': a->record = optarg; break;
+        case 'p': a->ports_file = optarg; break;
+        case 'd':
+            a->duration_ms = strtoll(optarg, &end, 10);
+            if (*end || a->duration_ms <= 0) {
                 fprintf(stderr, "tixd: --duration-ms: '%s' is not a positive integer\n", optarg);
                 return 2;
             }
             break;
-        }
-        case 'h': s_usage(stdout); return 0;
+        case 'h': s_usage(stdout); return -1;
         default: s_usage(stderr); return 2;
         }
     }
@@ -264,30 +244,54 @@ int main(int argc, char **argv)
         fprintf(stderr, "tixd: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    if (check)
-        return s_check_config(check);
-    if (!conf) {
+    if (a->check)
+        return 0;
+    if (!a->conf) {
         s_usage(stderr);
         return 2;
     }
-    bool collector = strcmp(role, "collector") == 0;
-    if (!collector && strcmp(role, "all") != 0 && strcmp(role, "engine") != 0) {
-        fprintf(stderr, "tixd: --role: '%s' is not a role (all, engine, collector)\n", role);
+    bool collector = strcmp(a->role, "collector") == 0;
+    if (!collector && strcmp(a->role, "all") != 0 && strcmp(a->role, "engine") != 0) {
+        fprintf(stderr, "tixd: --role: '%s' is not a role (all, engine, collector)\n", a->role);
         return 2;
     }
-    if ((once || record) && !collector) {
+    if ((a->once || a->record) && !collector) {
         fprintf(stderr, "tixd: --once and --record go with --role collector\n");
         return 2;
     }
+    return 0;
+}
+
+static void s_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0 ||
+        sigaction(SIGHUP, &sa, NULL) != 0)
+        tix_warn("tixd: sigaction: %s", strerror(errno));
+    sa.sa_handler = SIG_IGN; /* a peer closing a socket must not kill the daemon */
+    if (sigaction(SIGPIPE, &sa, NULL) != 0)
+        tix_warn("tixd: sigaction(SIGPIPE): %s", strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+    /* HDF5's atexit handler would close files a failed write left unclosable (docs/archive.md). */
+    H5dont_atexit();
+    s_args_t a = {.role = "all"};
+    int prc = s_parse(argc, argv, &a);
+    if (prc != 0)
+        return prc < 0 ? 0 : prc;
+    if (a.check)
+        return s_check_config(a.check);
     tix_diag_t *diag = tix_diag_new();
-    tix_config_t *cfg = tix_config_load(conf, diag);
-    for (size_t i = 0; i < tix_diag_count(diag); i++)
+    tix_config_t *cfg = diag ? s_load(a.conf, diag) : NULL;
+    for (size_t i = 0; diag && i < tix_diag_count(diag); i++)
         fprintf(stderr, "%s\n", tix_diag_get(diag, i));
-    if (cfg && tix_collector_check(cfg, diag) > 0) {
-        for (size_t i = 0; i < tix_diag_count(diag); i++)
-            fprintf(stderr, "%s\n", tix_diag_get(diag, i));
-        tix_config_destroy(&cfg);
-    }
+    if (!cfg && (!diag || tix_diag_count(diag) == 0))
+        fprintf(stderr, "tixd: %s\n", tix_err());
     tix_diag_destroy(&diag);
     if (!cfg)
         return 1;
@@ -295,14 +299,19 @@ int main(int argc, char **argv)
     if (tix_log_level_parse(cfg->log_level, &lvl) == 0)
         tix_log_set_level(lvl);
     tix_log_set_json(cfg->log_json);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    int rc = collector ? s_run_collector(cfg, once, record, duration_ms)
-             : s_run(cfg, strcmp(role, "engine") == 0 ? TIX_COLLECT_ZMQ : TIX_COLLECT_ALL,
-                     duration_ms);
-    tix_config_destroy(&cfg);
-    return rc;
+    s_signals();
+    FILE *record = NULL;
+    if (a.record && !(record = s_record_open(a.record))) {
+        fprintf(stderr, "tixd: %s\n", tix_err());
+        tix_config_destroy(&cfg);
+        return 1;
+    }
+    int rc;
+    if (a.once) {
+        rc = s_run_once(cfg, record, a.duration_ms);
+        tix_config_destroy(&cfg);
+    } else {
+        rc = s_run(cfg, a.conf, a.role, a.ports_file, record, a.duration_ms); /* owns cfg */
+    }
+    return s_record_close(record, a.record) ? 1 : rc;
 }
