@@ -11,9 +11,14 @@
 #include <string.h>
 #include <zmq.h>
 
+/* One PUSH socket per engine: a single PUSH connected to several endpoints would deal the
+ * quotes out round-robin, and each engine would index a different part of the market. */
+#define TIX_FORWARD_MAX 16
+
 struct tix_forward_s {
     const tix_config_t *cfg;
-    void *ctx, *sock;
+    void *ctx, *socks[TIX_FORWARD_MAX];
+    int nsocks;
     uint64_t seq, sent, dropped;
 };
 
@@ -25,9 +30,13 @@ tix_forward_t *tix_forward_new(const tix_config_t *cfg)
         TIX_SET_ERR(EINVAL, "collector.forward: no endpoint to forward quotes to");
         return NULL;
     }
+    if (n > TIX_FORWARD_MAX) {
+        TIX_SET_ERR(EINVAL, "collector.forward: at most %d endpoints", TIX_FORWARD_MAX);
+        return NULL;
+    }
     tix_forward_t *self = calloc(1, sizeof *self);
-    if (!self || !(self->ctx = zmq_ctx_new()) || !(self->sock = zmq_socket(self->ctx, ZMQ_PUSH))) {
-        TIX_SET_ERR(ENOMEM, "cannot create a ZeroMQ PUSH socket");
+    if (!self || !(self->ctx = zmq_ctx_new())) {
+        TIX_SET_ERR(ENOMEM, "cannot create a ZeroMQ context");
         tix_forward_destroy(&self);
         return NULL;
     }
@@ -36,15 +45,13 @@ tix_forward_t *tix_forward_new(const tix_config_t *cfg)
                         ? config_setting_get_int(tix_config_lookup(cfg, "collector.forward_hwm"))
                         : 100000);
     int linger = 1000;
-    if (zmq_setsockopt(self->sock, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
-        zmq_setsockopt(self->sock, ZMQ_LINGER, &linger, sizeof linger) != 0) {
-        TIX_SET_ERR(errno, "zmq_setsockopt: %s", zmq_strerror(errno));
-        tix_forward_destroy(&self);
-        return NULL;
-    }
     for (int i = 0; i < n; i++) {
         const char *e = config_setting_get_string_elem(ep, i);
-        if (!e || zmq_connect(self->sock, e) != 0) {
+        void *s = zmq_socket(self->ctx, ZMQ_PUSH);
+        if (s)
+            self->socks[self->nsocks++] = s;
+        if (!s || !e || zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
+            zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0 || zmq_connect(s, e) != 0) {
             TIX_SET_ERR(errno, "collector.forward[%d]: cannot connect '%s': %s", i, e ? e : "",
                         zmq_strerror(errno));
             tix_forward_destroy(&self);
@@ -60,8 +67,8 @@ void tix_forward_destroy(tix_forward_t **self_p)
     tix_forward_t *self = *self_p;
     if (!self)
         return;
-    if (self->sock)
-        zmq_close(self->sock);
+    for (int i = 0; i < self->nsocks; i++)
+        zmq_close(self->socks[i]);
     if (self->ctx)
         zmq_ctx_term(self->ctx);
     free(self);
@@ -98,11 +105,13 @@ int tix_forward_quote(tix_forward_t *self, const tix_norm_t *norm, const tix_raw
         TIX_SET_ERR(EINVAL, "quote %s/%s does not fit the wire format", raw->provider, raw->model);
         return -1;
     }
-    if (zmq_send(self->sock, buf, (size_t)len, ZMQ_DONTWAIT) != len) {
-        self->dropped++;
-        return 0;
+    /* Every engine gets every quote; one at its high-water mark loses it alone. */
+    for (int i = 0; i < self->nsocks; i++) {
+        if (zmq_send(self->socks[i], buf, (size_t)len, ZMQ_DONTWAIT) != len)
+            self->dropped++;
+        else
+            self->sent++;
     }
-    self->sent++;
     return 0;
 }
 

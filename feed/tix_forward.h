@@ -10,7 +10,7 @@
 
 typedef struct tix_forward_s tix_forward_t;
 
-/* Connects a PUSH socket to every endpoint of `collector.forward`. NULL with tix_err() if
+/* Connects one PUSH socket per endpoint of `collector.forward` (every engine gets every quote). NULL with tix_err() if
  * none is configured or a connect fails. */
 tix_forward_t *tix_forward_new(const tix_config_t *cfg);
 void tix_forward_destroy(tix_forward_t **self_p);
@@ -19,6 +19,7 @@ void tix_forward_destroy(tix_forward_t **self_p);
  * (an engine that cannot keep up must not stall the collector). -1 on encode errors. */
 int tix_forward_quote(tix_forward_t *self, const tix_norm_t *norm, const tix_raw_quote_t *raw,
                       const tix_quote_t *q);
+/* Messages sent and dropped, summed over the engines (a quote to 2 engines counts twice). */
 uint64_t tix_forward_sent(const tix_forward_t *self);
 uint64_t tix_forward_dropped(const tix_forward_t *self);
 

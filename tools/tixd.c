@@ -54,14 +54,8 @@ static int s_daemon_check(const tix_config_t *cfg, tix_diag_t *diag)
 {
     int n = 0;
     char where[512];
-    const config_setting_t *pub = tix_config_lookup(cfg, "publisher");
     const config_setting_t *cs = tix_config_lookup(cfg, "publisher.curve_secret");
     const config_setting_t *ca = tix_config_lookup(cfg, "publisher.clients_allow");
-    if (pub && !tix_config_lookup(cfg, "publisher.line_a") && !tix_config_lookup(cfg, "publisher.line_b")) {
-        tix_schema_where(pub, cfg->path, where, sizeof where);
-        tix_diag_add(diag, "%s: publisher: no line_a or line_b endpoint to publish on", where);
-        n++;
-    }
     if (!!cs != !!ca) {
         tix_schema_where(cs ? cs : ca, cfg->path, where, sizeof where);
         tix_diag_add(diag, "%s: publisher.%s: CURVE needs both curve_secret and clients_allow", where,

@@ -176,7 +176,8 @@ static int s_engine_stages(tixd_t *d)
     const config_setting_t *pq = tix_config_lookup(d->cfg, "publisher.quotes");
     if (!(d->in = tixd_queue_new(IN_QUEUE, sizeof(tixd_in_t))) || s_storage(d) != 0)
         return -1;
-    if (tix_config_lookup(d->cfg, "publisher") &&
+    /* A publisher section may hold only `metrics`: publish when it names a line. */
+    if ((tix_config_lookup(d->cfg, "publisher.line_a") || tix_config_lookup(d->cfg, "publisher.line_b")) &&
         (!(d->out = tixd_queue_new(OUT_QUEUE, sizeof(tixd_out_t))) ||
          !(d->pub = tixd_pub_new(d->cfg, d->out, &d->state))))
         return -1;
@@ -232,6 +233,12 @@ void tixd_destroy(tixd_t **self_p)
     tixd_t *d = *self_p;
     if (!d)
         return;
+    if (d->col)
+        tix_collector_summary(d->col, stderr);
+    if (d->fwd)
+        fprintf(stderr, "forwarded %llu quote messages, dropped %llu at the high-water mark\n",
+                (unsigned long long)tix_forward_sent(d->fwd),
+                (unsigned long long)tix_forward_dropped(d->fwd));
     tix_collector_destroy(&d->col);   /* no more inputs */
     tixd_engine_destroy(&d->eng);     /* drains its queue into the engine and the journal */
     tixd_pub_destroy(&d->pub);        /* publishes what the engine queued */
