@@ -292,6 +292,8 @@ void tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw)
             return;
         }
         tix_col_refused(p, &err);
+        if (c->sink.on_refused)
+            c->sink.on_refused(c->sink.arg, raw, &err);
         return;
     }
     p->st.accepted++;

@@ -56,6 +56,8 @@ typedef struct {
     /* Every accepted quote, normalized. */
     void (*on_quote)(void *arg, const tix_raw_quote_t *raw, const tix_quote_t *q);
     void *arg;
+    /* Every quote normalization refused (§3.5), with the reason (may be NULL). */
+    void (*on_refused)(void *arg, const tix_raw_quote_t *raw, const tix_norm_error_t *err);
 } tix_collector_sink_t;
 
 /* Which provider kinds to run: roles pick theirs. */

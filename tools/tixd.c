@@ -169,7 +169,7 @@ static int s_run_once(const tix_config_t *cfg, FILE *record, int64_t duration_ms
     tix_norm_t *norm = tix_norm_new(cfg);
     tix_collector_t *col = NULL;
     tix_diag_t *diag = tix_diag_new();
-    tix_collector_sink_t sink = {record ? s_record_row : NULL, NULL, record};
+    tix_collector_sink_t sink = {record ? s_record_row : NULL, NULL, record, NULL};
     if (norm && diag)
         col = tix_collector_new(cfg, norm, TIX_COLLECT_HTTP | TIX_COLLECT_NDJSON | TIX_COLLECT_CSV,
                                 true, &sink, diag);

@@ -97,41 +97,57 @@ static void s_fill(tixd_in_t *in, const tix_raw_quote_t *raw)
     snprintf(in->currency, sizeof in->currency, "%s", raw->currency ? raw->currency : "");
 }
 
-/* Every extracted quote, normalized here so refused ones are archived with their reason
- * too (the collector normalizes it again for its own counters: same normalizer, same
- * result). The engine never waits for us, nor we for it: a full queue drops and counts. */
-static void s_on_raw(void *arg, const tix_raw_quote_t *raw)
+/* The engine never waits for us, nor we for it: a full queue drops and counts. */
+static void s_push(tixd_t *d, tixd_in_t *in)
 {
-    tixd_t *d = arg;
-    if (d->o.record)
-        tix_collector_write_row(d->o.record, raw);
-    if (d->collector_role)
-        return;
-    tixd_in_t in;
-    tix_norm_error_t err;
-    memset(&in, 0, sizeof in);
-    if (tix_norm_quote(d->norm, raw, &in.q, &err) != 0) {
-        if (err.reason == TIX_REASON_NONE)
-            return; /* out of memory: the collector logs it */
-        in.q.input = in.q.output = in.q.cached = in.q.blended = TIX_PRICE_NULL;
-        in.q.local_input = in.q.local_output = in.q.local_cached = TIX_PRICE_NULL;
-        in.q.volume = -1;
-        in.q.tier = raw->provider && raw->model ? tix_config_map(d->cfg, raw->provider, raw->model) : -1;
-    }
-    in.reason = err.reason;
-    s_fill(&in, raw);
-    if (tixd_queue_push(d->in, &in) != 0 && !d->in_warned) {
+    if (tixd_queue_push(d->in, in) != 0 && !d->in_warned) {
         tix_error("collector: engine queue full (%zu quotes): dropping quotes, see "
                   "tix_queue_dropped_total", tixd_queue_capacity(d->in));
         d->in_warned = true;
     }
 }
 
+static void s_on_raw(void *arg, const tix_raw_quote_t *raw)
+{
+    tixd_t *d = arg;
+    if (d->o.record)
+        tix_collector_write_row(d->o.record, raw);
+}
+
+/* A refused quote is archived with its reason and names; its prices are not kept. */
+static void s_on_refused(void *arg, const tix_raw_quote_t *raw, const tix_norm_error_t *err)
+{
+    tixd_t *d = arg;
+    if (d->collector_role)
+        return;
+    tixd_in_t in;
+    memset(&in, 0, sizeof in);
+    in.q.recv_ns = raw->recv_ns;
+    in.q.input = in.q.output = in.q.cached = in.q.blended = TIX_PRICE_NULL;
+    in.q.local_input = in.q.local_output = in.q.local_cached = TIX_PRICE_NULL;
+    in.q.volume = in.q.fx_e9 = -1;
+    if (!raw->unit || tix_unit_parse(raw->unit, &in.q.unit) != 0)
+        in.q.unit = TIX_UNIT_1M;
+    in.q.tier = raw->provider && raw->model ? tix_config_map(d->cfg, raw->provider, raw->model) : -1;
+    in.reason = err->reason;
+    s_fill(&in, raw);
+    s_push(d, &in);
+}
+
+/* An accepted quote, normalized once by the collector. */
 static void s_on_quote(void *arg, const tix_raw_quote_t *raw, const tix_quote_t *q)
 {
     tixd_t *d = arg;
     if (d->fwd && tix_forward_quote(d->fwd, d->norm, raw, q) != 0)
         tix_error("collector: %s", tix_err());
+    if (d->collector_role)
+        return;
+    tixd_in_t in;
+    memset(&in, 0, sizeof in);
+    in.q = *q;
+    in.reason = TIX_REASON_NONE;
+    s_fill(&in, raw);
+    s_push(d, &in);
 }
 
 static tix_collector_t *s_collector(tixd_t *d, const tix_config_t *pcfg)
@@ -139,7 +155,7 @@ static tix_collector_t *s_collector(tixd_t *d, const tix_config_t *pcfg)
     unsigned kinds = strcmp(d->o.role, "engine") == 0      ? TIX_COLLECT_ZMQ
                      : strcmp(d->o.role, "collector") == 0 ? TIX_COLLECT_HTTP | TIX_COLLECT_NDJSON | TIX_COLLECT_CSV
                                                           : TIX_COLLECT_ALL;
-    tix_collector_sink_t sink = {s_on_raw, s_on_quote, d};
+    tix_collector_sink_t sink = {s_on_raw, s_on_quote, d, s_on_refused};
     tix_diag_t *diag = tix_diag_new();
     tix_collector_t *col = tix_collector_new(pcfg, d->norm, kinds, false, &sink, diag);
     for (size_t i = 0; diag && i < tix_diag_count(diag); i++)

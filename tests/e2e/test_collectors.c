@@ -242,7 +242,7 @@ static void test_collectors_against_sim(void **state)
     assert_non_null(cfg);
     tix_norm_t *norm = tix_norm_new(cfg);
     s_seen_t *seen = calloc(1, sizeof *seen);
-    tix_collector_sink_t sink = {NULL, s_on_quote, seen};
+    tix_collector_sink_t sink = {NULL, s_on_quote, seen, NULL};
     tix_collector_t *col = tix_collector_new(cfg, norm, TIX_COLLECT_ALL, false, &sink, diag);
     for (size_t i = 0; i < tix_diag_count(diag); i++)
         fprintf(stderr, "%s\n", tix_diag_get(diag, i));
