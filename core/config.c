@@ -360,7 +360,8 @@ static void s_fx(s_ctx_t *c, const config_setting_t *grp)
             long long v = config_setting_get_int64(e);
             if (v < 0 || v > INT64_MAX / TIX_PRICE_SCALE)
                 s_fail(c, e, "fx.%s: rate %lld is out of range", code, v);
-            r->rate_e9 = v * TIX_PRICE_SCALE;
+            else
+                r->rate_e9 = v * TIX_PRICE_SCALE;
             continue;
         }
         if (t != CONFIG_TYPE_STRING)

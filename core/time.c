@@ -127,6 +127,12 @@ int tix_time_parse_iso(const char *text, int64_t *ns_out)
     }
     if (*p == 'Z')
         p++;
+    /* int64 nanoseconds reach from 1677-09-21 to 2262-04-11: keep to whole years inside. */
+    if (*p == '\0' && (y < 1678 || y > 2261)) {
+        TIX_SET_ERR(ERANGE, "'%s': year %d is outside 1678..2261 (nanoseconds since 1970 in 64 bits)",
+                    text, y);
+        return -1;
+    }
     if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || (unsigned)d > s_mdays[mo - 1] || h > 23 ||
         mi > 59 || s > 59)
         goto bad;

@@ -6,6 +6,10 @@
 
 #include <stdint.h>
 
+/* Longest provider and model names (bytes) any stage carries: the wire's fields less the NUL. */
+#define TIX_NAME_PROVIDER_MAX 63
+#define TIX_NAME_MODEL_MAX 95
+
 /* Why a quote never reached the engine (§3.5); names are normative. */
 typedef enum {
     TIX_REASON_NONE = 0,

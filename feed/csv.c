@@ -3,6 +3,7 @@
 #include "tix_err.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,8 @@ struct tix_csv_s {
     char *fields;  /* unquoted field storage */
     size_t fields_cap;
     char *col[NCOLS];
-    long lineno;
+    long lineno;   /* physical lines read */
+    long rec_line; /* the line the current record starts on */
     int64_t last_ns;
     bool have_last;
 };
@@ -80,7 +82,7 @@ static int s_split(tix_csv_t *self, size_t len)
     if (self->fields_cap < len + NCOLS + 1) {
         char *p = realloc(self->fields, len + NCOLS + 1);
         if (!p) {
-            TIX_SET_ERR(ENOMEM, "%s:%ld: out of memory", self->path, self->lineno);
+            TIX_SET_ERR(ENOMEM, "%s:%ld: out of memory", self->path, self->rec_line);
             return -1;
         }
         self->fields = p;
@@ -91,7 +93,7 @@ static int s_split(tix_csv_t *self, size_t len)
     int ncol = 0;
     for (;;) {
         if (ncol == NCOLS) {
-            TIX_SET_ERR(EINVAL, "%s:%ld: more than %d fields", self->path, self->lineno, NCOLS);
+            TIX_SET_ERR(EINVAL, "%s:%ld: more than %d fields", self->path, self->rec_line, NCOLS);
             return -1;
         }
         self->col[ncol++] = out;
@@ -100,7 +102,7 @@ static int s_split(tix_csv_t *self, size_t len)
             for (;;) {
                 if (*s == '\0') {
                     TIX_SET_ERR(EINVAL, "%s:%ld: unterminated quoted field %d", self->path,
-                                self->lineno, ncol);
+                                self->rec_line, ncol);
                     return -1;
                 }
                 if (*s == '"' && s[1] == '"') {
@@ -115,7 +117,7 @@ static int s_split(tix_csv_t *self, size_t len)
             }
             if (*s != ',' && *s != '\0') {
                 TIX_SET_ERR(EINVAL, "%s:%ld: text after the closing quote of field %d",
-                            self->path, self->lineno, ncol);
+                            self->path, self->rec_line, ncol);
                 return -1;
             }
         } else {
@@ -128,7 +130,7 @@ static int s_split(tix_csv_t *self, size_t len)
         s++; /* the comma */
     }
     if (ncol != NCOLS) {
-        TIX_SET_ERR(EINVAL, "%s:%ld: %d fields, expected %d (%s)", self->path, self->lineno, ncol,
+        TIX_SET_ERR(EINVAL, "%s:%ld: %d fields, expected %d (%s)", self->path, self->rec_line, ncol,
                     NCOLS, TIX_CSV_HEADER);
         return -1;
     }
@@ -153,8 +155,47 @@ static int s_recv_ns(tix_csv_t *self, const char *t, int64_t *out)
     return 0;
 bad:
     TIX_SET_ERR(EINVAL, "%s:%ld: recv_ns '%.40s' is not an integer count of nanoseconds",
-                self->path, self->lineno, t);
+                self->path, self->rec_line, t);
     return -1;
+}
+
+/* True while the text has an odd number of '"': a quoted field goes on to the next line. */
+static bool s_open_quote(const char *s, size_t n)
+{
+    size_t q = 0;
+    for (size_t i = 0; i < n; i++)
+        q += s[i] == '"';
+    return q % 2 == 1;
+}
+
+/* Appends the next physical line (with the newline it ended) to the record. */
+static int s_continue(tix_csv_t *self, ssize_t *n)
+{
+    char *more = NULL;
+    size_t cap = 0;
+    ssize_t m = getline(&more, &cap, self->f);
+    if (m < 0) {
+        free(more);
+        return 0; /* EOF: s_split reports the unterminated field */
+    }
+    self->lineno++;
+    while (m > 0 && (more[m - 1] == '\n' || more[m - 1] == '\r'))
+        more[--m] = '\0';
+    if ((size_t)(*n + m + 2) > self->line_cap) {
+        char *l = realloc(self->line, (size_t)(*n + m + 2));
+        if (!l) {
+            free(more);
+            TIX_SET_ERR(ENOMEM, "%s:%ld: out of memory", self->path, self->lineno);
+            return -1;
+        }
+        self->line = l;
+        self->line_cap = (size_t)(*n + m + 2);
+    }
+    self->line[(*n)++] = '\n';
+    memcpy(self->line + *n, more, (size_t)m + 1);
+    *n += m;
+    free(more);
+    return 1;
 }
 
 int tix_csv_next(tix_csv_t *self, tix_raw_quote_t *out)
@@ -173,14 +214,27 @@ int tix_csv_next(tix_csv_t *self, tix_raw_quote_t *out)
         while (n > 0 && (self->line[n - 1] == '\n' || self->line[n - 1] == '\r'))
             self->line[--n] = '\0';
     } while (n == 0); /* blank lines carry nothing */
+    long first_line = self->lineno;
+    int more = 1;
+    while (more > 0 && s_open_quote(self->line, (size_t)n))
+        more = s_continue(self, &n);
+    if (more < 0)
+        return -1;
+    self->rec_line = first_line; /* messages name the line the record starts on */
     if (s_split(self, (size_t)n) != 0)
         return -1;
     memset(out, 0, sizeof *out);
     if (s_recv_ns(self, self->col[0], &out->recv_ns) != 0)
         return -1;
+    if (out->recv_ns < TIX_CSV_RECV_MIN || out->recv_ns >= TIX_CSV_RECV_MAX) {
+        TIX_SET_ERR(ERANGE, "%s:%ld: recv_ns %lld is not between 2000-01-01 and 2100-01-01 in "
+                    "nanoseconds (seconds or milliseconds by mistake?)", self->path, self->rec_line,
+                    (long long)out->recv_ns);
+        return -1;
+    }
     if (self->have_last && out->recv_ns < self->last_ns) {
         TIX_SET_ERR(EINVAL, "%s:%ld: recv_ns %lld is before the previous row's %lld (rows must "
-                    "be in non-decreasing recv_ns)", self->path, self->lineno,
+                    "be in non-decreasing recv_ns)", self->path, self->rec_line,
                     (long long)out->recv_ns, (long long)self->last_ns);
         return -1;
     }
@@ -193,7 +247,7 @@ int tix_csv_next(tix_csv_t *self, tix_raw_quote_t *out)
     return 1;
 }
 
-long tix_csv_line(const tix_csv_t *self) { return self->lineno; }
+long tix_csv_line(const tix_csv_t *self) { return self->rec_line; }
 
 void tix_csv_put_field(FILE *f, const char *s)
 {

@@ -116,7 +116,10 @@ static void s_ingest(tix_prov_t *p, const char *file, const char *name_in_dir)
 
 static bool s_wanted(const char *dir, const char *name)
 {
-    if (name[0] == '.' || (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".err") == 0))
+    /* Dot files and *.tmp are files still being written (write, then rename into place). */
+    size_t n = strlen(name);
+    if (name[0] == '.' || (n > 4 && strcmp(name + n - 4, ".err") == 0) ||
+        (n > 4 && strcmp(name + n - 4, ".tmp") == 0))
         return false;
     char path[4200];
     struct stat st;
@@ -202,6 +205,12 @@ void tix_csv_source_events(struct tix_collector_s *c)
         for (char *q = buf; q < buf + n;) {
             const struct inotify_event *ev = (const struct inotify_event *)q;
             q += sizeof *ev + ev->len;
+            if (ev->mask & IN_Q_OVERFLOW) { /* events were lost: look at every folder again */
+                for (int i = 0; i < c->np; i++)
+                    if (c->p[i].kind == S_CSV && c->p[i].wd >= 0)
+                        s_scan(&c->p[i]);
+                continue;
+            }
             if (ev->len == 0 || (ev->mask & IN_ISDIR))
                 continue;
             for (int i = 0; i < c->np; i++)

@@ -283,8 +283,9 @@ static int64_t s_timestamp(const tix_extract_t *x, json_object *root, json_objec
             ns = v; /* seconds × 10^9, exact, fractions allowed */
     } else {
         long long n = strtoll(t, &end, 10);
-        if (end && !*end && n >= 0 && n <= INT64_MAX / TIX_NS_PER_MS)
-            ns = x->ts_unit == TIX_TS_MS ? n * TIX_NS_PER_MS : n;
+        bool ms = x->ts_unit == TIX_TS_MS;
+        if (end && !*end && n >= 0 && (!ms || n <= INT64_MAX / TIX_NS_PER_MS))
+            ns = ms ? n * TIX_NS_PER_MS : n;
     }
     if (ns < 0) {
         s_refuse(err, TIX_REASON_BAD_NUMBER, "timestamp", "timestamp (%s): '%s' is not a time",

@@ -139,9 +139,18 @@ void tix_http_done(tix_prov_t *p, CURLcode res)
     if (status == 304 && p->last_body) {
         /* Unchanged: the last quotes are re-emitted, refreshed (§2: a poll re-emits all). */
         p->st.not_modified++;
-        ok = p->kind == S_FX ? true : s_price_list(p, p->last_body, p->last_len, recv_ns);
-        if (p->kind == S_FX)
-            p->fx_last_ok_ns = recv_ns;
+        if (p->kind == S_FX) {
+            /* Unchanged rates are fresh rates: apply them again, which also ends a stale
+             * spell (they were withdrawn when the feed went stale). */
+            json_object *doc = tix_col_parse(p, p->last_body, p->last_len);
+            ok = doc != NULL;
+            if (doc) {
+                tix_fx_body(p, doc);
+                json_object_put(doc);
+            }
+        } else {
+            ok = s_price_list(p, p->last_body, p->last_len, recv_ns);
+        }
     } else if (status == 200) {
         if (p->kind == S_FX) {
             json_object *doc = tix_col_parse(p, p->body ? p->body : "", p->blen);
@@ -182,6 +191,9 @@ void tix_fx_body(tix_prov_t *p, json_object *doc)
             snprintf(err.detail, sizeof err.detail, "%s: rate %s%s%s is not a positive decimal with at most 9 decimals",
                      p->fx_codes[j], t ? "'" : "", t ? t : "missing", t ? "'" : "");
             tix_col_refused(p, &err);
+            /* A currency the fresh answer lacks has no current rate: withdraw the old one. */
+            if (tix_norm_set_fx(p->col->norm, p->fx_codes[j], -1) != 0)
+                tix_error("fx_feed: %s", tix_err());
             continue;
         }
         if (tix_norm_set_fx(p->col->norm, p->fx_codes[j], rate) != 0)

@@ -64,8 +64,10 @@ static void s_window_volume(tix_prov_t *p, tix_xquote_t *xq, int64_t recv_ns)
     if (!p->x.trade_type[0])
         return;
     tix_vol_t *v = s_vol(p, xq->model);
+    if (!v)
+        return; /* no room to track this model: its volume is unknown, not zero */
     int64_t sum = 0, b = s_bucket(p, recv_ns);
-    for (int i = 0; v && i < TIX_VOL_BUCKETS; i++)
+    for (int i = 0; i < TIX_VOL_BUCKETS; i++)
         if (v->bucket[i] > b - TIX_VOL_BUCKETS && sum <= INT64_MAX - v->qty[i])
             sum += v->qty[i];
     snprintf(xq->volume, sizeof xq->volume, "%lld", (long long)sum);

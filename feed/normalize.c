@@ -197,6 +197,16 @@ int tix_norm_quote(tix_norm_t *self, const tix_raw_quote_t *raw, tix_quote_t *q,
         return s_refuse(err, TIX_REASON_MISSING_FIELD, "provider", "provider: missing");
     if (!raw->model || !*raw->model)
         return s_refuse(err, TIX_REASON_MISSING_FIELD, "model", "model: missing");
+    /* One limit for every stage: the wire's name fields (journal fields are larger). A
+     * truncated name could merge two models into one pair downstream. */
+    if (strlen(raw->provider) > TIX_NAME_PROVIDER_MAX)
+        return s_refuse(err, TIX_REASON_MISSING_FIELD, "provider",
+                        "provider: %zu bytes, longer than the %d the feed carries",
+                        strlen(raw->provider), TIX_NAME_PROVIDER_MAX);
+    if (strlen(raw->model) > TIX_NAME_MODEL_MAX)
+        return s_refuse(err, TIX_REASON_MISSING_FIELD, "model",
+                        "model: %zu bytes, longer than the %d the feed carries",
+                        strlen(raw->model), TIX_NAME_MODEL_MAX);
     if (!raw->unit || !*raw->unit)
         return s_refuse(err, TIX_REASON_MISSING_FIELD, "unit", "unit: missing");
     if (!raw->currency || !*raw->currency)

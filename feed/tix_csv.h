@@ -8,6 +8,11 @@
 
 #define TIX_CSV_HEADER "recv_ns,provider,model,unit,currency,input,output,cached_input,volume_tokens"
 
+/* Plausible receipt times: a row outside is a unit mistake, refused with its line, rather
+ * than a replay that ticks through centuries. */
+#define TIX_CSV_RECV_MIN INT64_C(946684800000000000)  /* 2000-01-01T00:00:00Z */
+#define TIX_CSV_RECV_MAX INT64_C(4102444800000000000) /* 2100-01-01T00:00:00Z */
+
 typedef struct tix_csv_s tix_csv_t;
 
 /* Opens `path` ("-" for stdin) and checks its header. NULL with tix_err() on error. */

@@ -130,8 +130,20 @@ static int s_reserve(void **arr, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
+/* Times beyond ±2^62 ns (year 2116) would overflow boundary arithmetic: refuse them. */
+static int s_time_ok(int64_t t_ns)
+{
+    if (t_ns > TIX_ENGINE_TIME_MAX || t_ns < -TIX_ENGINE_TIME_MAX) {
+        TIX_SET_ERR(ERANGE, "time %lld ns is out of the engine's range", (long long)t_ns);
+        return -1;
+    }
+    return 0;
+}
+
 static int s_start(tix_engine_t *self, int64_t t_ns)
 {
+    if (s_time_ok(t_ns))
+        return -1;
     self->started = true;
     for (int i = 0; i < self->ntiers; i++) {
         s_tier_t *t = &self->tiers[i];
@@ -143,10 +155,10 @@ static int s_start(tix_engine_t *self, int64_t t_ns)
     return 0;
 }
 
-/* Scratch arrays large enough for every pair/provider the tier has. */
-static int s_scratch(s_tier_t *t)
+/* Scratch arrays for `need` pairs/providers, grown before a pair is registered so that an
+ * allocation failure leaves the tier consistent. */
+static int s_scratch(s_tier_t *t, size_t need)
 {
-    size_t need = t->npairs > t->nprovs ? t->npairs : t->nprovs;
     if (need <= t->scratch_cap)
         return 0;
     int64_t *vals = realloc(t->vals, need * sizeof *vals);
@@ -174,7 +186,8 @@ static int s_new_pair(tix_engine_t *self, const tix_quote_t *q)
     for (size_t i = old; i < self->nrefs; i++)
         self->refs[i] = (s_pair_ref_t){-1, 0};
     s_tier_t *t = &self->tiers[q->tier];
-    if (s_reserve((void **)&t->pairs, &t->cap_pairs, t->npairs + 1, sizeof *t->pairs))
+    if (s_reserve((void **)&t->pairs, &t->cap_pairs, t->npairs + 1, sizeof *t->pairs) ||
+        s_scratch(t, t->npairs + 1))
         return -1;
     size_t p = 0;
     while (p < t->nprovs && t->provs[p].provider != q->provider)
@@ -193,7 +206,7 @@ static int s_new_pair(tix_engine_t *self, const tix_quote_t *q)
     pv->pairs[pv->npairs++] = slot;
     t->pairs[slot] = (s_pair_t){INT64_MIN, 0, -1};
     self->refs[q->pair] = (s_pair_ref_t){q->tier, slot};
-    return s_scratch(t);
+    return 0;
 }
 
 static bool s_known(const tix_engine_t *self, uint32_t pair)
@@ -217,7 +230,7 @@ int tix_engine_quote(tix_engine_t *self, const tix_quote_t *q)
                     q->tier);
         return -1;
     }
-    if (!self->started && s_start(self, q->recv_ns) != 0)
+    if (s_time_ok(q->recv_ns) || (!self->started && s_start(self, q->recv_ns) != 0))
         return -1;
     if (!s_known(self, q->pair) && s_new_pair(self, q) != 0) {
         TIX_SET_ERR(ENOMEM, "out of memory adding a pair to tier %s",
@@ -351,6 +364,8 @@ static void s_run(tix_engine_t *self, const int64_t *limit)
 
 static int s_advance(tix_engine_t *self, int64_t now_ns, bool close)
 {
+    if (s_time_ok(now_ns))
+        return -1;
     if (!self->started && s_start(self, now_ns) != 0)
         return -1;
     int64_t *limit = self->limits;

@@ -17,6 +17,9 @@ typedef struct {
 
 typedef struct tix_engine_s tix_engine_t;
 
+/* Event times must lie within ±2^62 ns of the epoch (until year 2116). */
+#define TIX_ENGINE_TIME_MAX (INT64_C(1) << 62)
+
 /* `cfg` and `names` (provider names by id, for the §10 tie-break) must outlive the engine. */
 tix_engine_t *tix_engine_new(const tix_config_t *cfg, const tix_strtab_t *names,
                              const tix_engine_sink_t *sink);

@@ -6,11 +6,14 @@
 #include "tix_time.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define JBATCH 400 /* records per journal write: fits the writer's buffer, so none is lost */
 
@@ -207,6 +210,26 @@ static int s_init_sync(tix_storage_t *self)
     return rc ? -1 : 0;
 }
 
+/* Two processes on one journal would truncate each other's records during recovery. */
+static int s_lock_dir(tix_storage_t *self)
+{
+    char path[4200];
+    if (s_mkdirs(self->o.journal_dir) != 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/.lock", self->o.journal_dir);
+    self->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (self->lock_fd < 0) {
+        TIX_SET_ERR(errno, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(self->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        TIX_SET_ERR(errno, "journal_dir %s is in use by another process (%s is locked)",
+                    self->o.journal_dir, path);
+        return -1;
+    }
+    return 0;
+}
+
 tix_storage_t *tix_storage_new(const tix_config_t *cfg, const tix_storage_opts_t *opts)
 {
     tix_storage_t *self = calloc(1, sizeof *self);
@@ -215,6 +238,7 @@ tix_storage_t *tix_storage_new(const tix_config_t *cfg, const tix_storage_opts_t
         TIX_SET_ERR(ENOMEM, "cannot allocate the storage stage");
         return NULL;
     }
+    self->lock_fd = -1;
     self->o = *opts;
     self->cfg = cfg;
     self->st.journal_ok = self->st.archive_ok = true;
@@ -234,7 +258,7 @@ tix_storage_t *tix_storage_new(const tix_config_t *cfg, const tix_storage_opts_t
     }
     for (int i = 0; i < cfg->ntiers; i++)
         self->tier_ids[i] = cfg->tiers[i].id;
-    if (tix_storage_config_sha256(cfg, self->sha) != 0 || s_recover(self) != 0 ||
+    if (s_lock_dir(self) != 0 || tix_storage_config_sha256(cfg, self->sha) != 0 || s_recover(self) != 0 ||
         s_start(self) != 0) {
         tix_storage_destroy(&self);
         return NULL;
@@ -264,6 +288,8 @@ void tix_storage_destroy(tix_storage_t **self_p)
     free(self->ring);
     free(self->tier_ids);
     free(self->jbatch);
+    if (self->lock_fd >= 0)
+        close(self->lock_fd); /* releases the flock */
     free(self);
     *self_p = NULL;
 }

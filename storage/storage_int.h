@@ -11,6 +11,7 @@ struct tix_storage_s {
     tix_storage_opts_t o;
     const tix_config_t *cfg;
     char sha[65];
+    int lock_fd; /* flock on <journal_dir>/.lock: one writer per journal */
     const char **tier_ids;
     pthread_mutex_t mu;
     pthread_cond_t not_empty, not_full, progress; /* progress: journalled/durable/archived moved */

@@ -299,7 +299,13 @@ static int s_parse(int argc, char **argv, s_args_t *a)
         case 'c': a->conf = optarg; break;
         case 'q': a->quotes = optarg; break;
         case 'n': a->synthetic = strtol(optarg, &end, 10); if (*end || a->synthetic <= 0) goto bad; break;
-        case 's': a->step_ns = strtoll(optarg, &end, 10) * TIX_NS_PER_MS; if (*end || a->step_ns <= 0) goto bad; break;
+        case 's': {
+            long long ms = strtoll(optarg, &end, 10); /* bounded before scaling: no overflow */
+            if (*end || ms <= 0 || ms > 86400000)
+                goto bad;
+            a->step_ns = ms * TIX_NS_PER_MS;
+            break;
+        }
         case 'S': if (tix_time_parse_iso(optarg, &a->t0) != 0) goto bad; break;
         case 'a': a->acks = true; break;
         case 'F': a->fsize = strtoll(optarg, &end, 10); if (*end || a->fsize <= 0) goto bad; break;

@@ -811,11 +811,24 @@ int main(int argc, char **argv)
         switch (c) {
         case 's': scenario = optarg; break;
         case 'S':
-            s_seed = strtoull(optarg, NULL, 10);
-            s_seed_given = true;
+        case 'd': {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*end || !*optarg || errno || optarg[0] == '-' || (c == 'd' && v > INT64_MAX / 2)) {
+                fprintf(stderr, "tix-sim: --%s: '%s' is not a whole number\n",
+                        c == 'S' ? "seed" : "duration-ms", optarg);
+                return 2;
+            }
+            if (c == 'S') {
+                s_seed = v;
+                s_seed_given = true;
+            } else {
+                duration_ms = (long long)v;
+            }
             break;
+        }
         case 'p': ports = optarg; break;
-        case 'd': duration_ms = strtoll(optarg, NULL, 10); break;
         case 'h': s_usage(stdout); return 0;
         default: s_usage(stderr); return 2;
         }

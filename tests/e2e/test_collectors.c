@@ -232,8 +232,8 @@ static void test_collectors_against_sim(void **state)
     char path[256];
     snprintf(path, sizeof path, "%s/drop", s_dir);
     assert_int_equal(mkdir(path, 0755), 0);
-    s_write("drop/a-good.csv", CSV_HEAD "1,drop,gpt-4o,1m,USD,2.5,10,,\n");
-    s_write("drop/b-bad.csv", CSV_HEAD "1,drop,gpt-4o,1m,USD,2.5,10,,\n2,drop,gpt-4o,1m,USD,abc,10,,\n");
+    s_write("drop/a-good.csv", CSV_HEAD "1767225600000000001,drop,gpt-4o,1m,USD,2.5,10,,\n");
+    s_write("drop/b-bad.csv", CSV_HEAD "1767225600000000001,drop,gpt-4o,1m,USD,2.5,10,,\n1767225600000000002,drop,gpt-4o,1m,USD,abc,10,,\n");
     snprintf(path, sizeof path, "%s/tix.conf", s_dir);
     tix_diag_t *diag = tix_diag_new();
     tix_config_t *cfg = tix_config_load(path, diag);
@@ -248,7 +248,7 @@ static void test_collectors_against_sim(void **state)
         fprintf(stderr, "%s\n", tix_diag_get(diag, i));
     assert_non_null(col);
     /* A file moved into the watched folder after start (inotify IN_MOVED_TO). */
-    s_write("c-late.csv", CSV_HEAD "5,drop,claude-sonnet-4,1m,USD,3,15,,\n");
+    s_write("c-late.csv", CSV_HEAD "1767225600000000005,drop,claude-sonnet-4,1m,USD,3,15,,\n");
     char from[256], to[256];
     snprintf(from, sizeof from, "%s/c-late.csv", s_dir);
     snprintf(to, sizeof to, "%s/drop/c-late.csv", s_dir);

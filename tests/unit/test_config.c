@@ -667,6 +667,14 @@ static void test_no_far_fetched_suggestion(void **state)
 
 /* Regression (was a poor message): a boolean fx value is told "floating-point values are not
  * exact". */
+/* Regression: an integer rate out of range was still multiplied (signed overflow). */
+static void test_fx_integer_rate_out_of_range(void **state)
+{
+    (void)state;
+    EXPECT("tiers = ( { id = \"A\"; } );\n" MAP_A "fx = { USD = 1; CNY = 10000000000L; };\n",
+           "x.conf:3: fx.CNY: rate 10000000000 is out of range");
+}
+
 static void test_fx_bool_message(void **state)
 {
     (void)state;
@@ -982,6 +990,7 @@ int main(void)
         T(test_fx_malformed_not_called_too_precise),
         T(test_no_far_fetched_suggestion),
         T(test_fx_bool_message),
+        T(test_fx_integer_rate_out_of_range),
         T(test_null_diag_still_sets_err),
         T(test_diag_is_appended),
         T(test_minimal_defaults),

@@ -68,6 +68,10 @@ static void test_time_parse(void **state)
     assert_int_equal(ns, INT64_C(1767225601500000000));
     assert_int_equal(tix_time_parse_iso("2024-02-29T12:30", &ns), 0);
     assert_int_equal(ns, (INT64_C(1709164800) + 12 * 3600 + 30 * 60) * TIX_NS_PER_S);
+ /* outside what int64 nanoseconds hold: refused, not overflowed */
+    assert_int_equal(tix_time_parse_iso("9999-01-01", &ns), -1);
+    assert_non_null(strstr(tix_err(), "year 9999 is outside 1678..2261"));
+    assert_int_equal(tix_time_parse_iso("2261-12-31T23:59", &ns), 0);
     const char *bad[] = {"2025-02-29", "2026-13-01", "2026-01-01T24:00", "2026-1-1", "",
                          "2026-01-01T00:00:00.", "2026-01-01Z0", "x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

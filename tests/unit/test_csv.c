@@ -154,10 +154,10 @@ static void test_empty_fields_null(void **state)
 {
     s_fix_t *f = *state;
     tix_raw_quote_t q;
-    tix_csv_t *c = s_open(f, HDR "5,,,,,,,,\n"
-                                 "6,P,\"\",1m,USD,,1,,\n");
+    tix_csv_t *c = s_open(f, HDR "1767225600000000005,,,,,,,,\n"
+                                 "1767225600000000006,P,\"\",1m,USD,,1,,\n");
     assert_int_equal(tix_csv_next(c, &q), 1);
-    assert_int_equal(q.recv_ns, 5);
+    assert_int_equal(q.recv_ns, INT64_C(1767225600000000005));
     assert_null(q.provider);
     assert_null(q.model);
     assert_null(q.unit);
@@ -179,9 +179,9 @@ static void test_quoted(void **state)
     s_fix_t *f = *state;
     tix_raw_quote_t q;
     tix_csv_t *c = s_open(
-        f, HDR "7,\"Acme, Inc.\",\"model \"\"x\"\", large\",1m,USD,\"1\",\"2\",\"\",\"3\"\n"
-               "8,\"\"\"\",\",\",1m,USD,1,1,,\n"
-               "9,\"a,\"\"b\"\",c\",m,1m,USD,1,1,,\n");
+        f, HDR "1767225600000000007,\"Acme, Inc.\",\"model \"\"x\"\", large\",1m,USD,\"1\",\"2\",\"\",\"3\"\n"
+               "1767225600000000008,\"\"\"\",\",\",1m,USD,1,1,,\n"
+               "1767225600000000009,\"a,\"\"b\"\",c\",m,1m,USD,1,1,,\n");
     assert_int_equal(tix_csv_next(c, &q), 1);
     assert_string_equal(q.provider, "Acme, Inc.");
     assert_string_equal(q.model, "model \"x\", large");
@@ -198,19 +198,19 @@ static void test_quoted(void **state)
     assert_int_equal(tix_csv_next(c, &q), 0);
     tix_csv_destroy(&c);
     /* malformed quoting names the line */
-    s_fails_at(f, HDR "1,\"open,m,1m,USD,1,1,,\n", 2);
-    s_fails_at(f, HDR "1,A,m,1m,USD,1,1,,\n2,\"A\"x,m,1m,USD,1,1,,\n", 3);
+    s_fails_at(f, HDR "1767225600000000001,\"open,m,1m,USD,1,1,,\n", 2);
+    s_fails_at(f, HDR "1767225600000000001,A,m,1m,USD,1,1,,\n1767225600000000002,\"A\"x,m,1m,USD,1,1,,\n", 3);
 }
 
 static void test_put_field_roundtrip(void **state)
 {
     s_fix_t *f = *state;
-    const char *vals[] = {"plain", "with, comma", "say \"hi\"", "\"", ",", "a\"\"b"};
+    const char *vals[] = {"plain", "with, comma", "say \"hi\"", "\"", ",", "a\"\"b", "line\nbreak"};
     FILE *fp = fopen(f->path, "w");
     assert_non_null(fp);
     fputs(HDR, fp);
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
-        fprintf(fp, "%zu,", i);
+        fprintf(fp, "%lld,", (long long)(INT64_C(1767225600000000000) + (int64_t)i));
         tix_csv_put_field(fp, vals[i]);
         fputc(',', fp);
         tix_csv_put_field(fp, "m");
@@ -224,7 +224,7 @@ static void test_put_field_roundtrip(void **state)
     tix_raw_quote_t q;
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
         assert_int_equal(tix_csv_next(c, &q), 1);
-        assert_int_equal(q.recv_ns, (int64_t)i);
+        assert_int_equal(q.recv_ns, INT64_C(1767225600000000000) + (int64_t)i);
         assert_string_equal(q.provider, vals[i]);
         assert_null(q.input);
     }
@@ -235,13 +235,13 @@ static void test_put_field_roundtrip(void **state)
 static void test_field_count(void **state)
 {
     s_fix_t *f = *state;
-    s_fails_at(f, HDR "1,A,a,1m,USD,1,1,\n", 2);       /* 8 fields */
-    s_fails_at(f, HDR "1,A,a,1m,USD,1,1,,,\n", 2);     /* 10 fields */
-    s_fails_at(f, HDR "1,A,a,1m,USD,1,1,,\n1\n", 3);   /* 1 field */
-    s_fails_at(f, HDR "1,A,a,1m,USD,1,1,,\n2,A,a,1m,USD,1,1,,\n3,A,\"a,b\"\n", 4);
+    s_fails_at(f, HDR "1767225600000000001,A,a,1m,USD,1,1,\n", 2);       /* 8 fields */
+    s_fails_at(f, HDR "1767225600000000001,A,a,1m,USD,1,1,,,\n", 2);     /* 10 fields */
+    s_fails_at(f, HDR "1767225600000000001,A,a,1m,USD,1,1,,\n1\n", 3);   /* 1 field */
+    s_fails_at(f, HDR "1767225600000000001,A,a,1m,USD,1,1,,\n1767225600000000002,A,a,1m,USD,1,1,,\n1767225600000000003,A,\"a,b\"\n", 4);
     /* a comma inside quotes does not count */
     tix_raw_quote_t q;
-    tix_csv_t *c = s_open(f, HDR "1,\"A,B,C\",a,1m,USD,1,1,,\n");
+    tix_csv_t *c = s_open(f, HDR "1767225600000000001,\"A,B,C\",a,1m,USD,1,1,,\n");
     assert_int_equal(tix_csv_next(c, &q), 1);
     tix_csv_destroy(&c);
 }
@@ -253,28 +253,26 @@ static void test_recv_ns(void **state)
                          "99999999999999999999"};
     char text[256];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        snprintf(text, sizeof text, HDR "1,A,a,1m,USD,1,1,,\n%s,A,a,1m,USD,1,1,,\n", bad[i]);
+        snprintf(text, sizeof text, HDR "1767225600000000001,A,a,1m,USD,1,1,,\n%s,A,a,1m,USD,1,1,,\n", bad[i]);
         s_fails_at(f, text, 3);
     }
     /* decreasing recv_ns; equal is fine */
-    s_fails_at(f, HDR "10,A,a,1m,USD,1,1,,\n10,B,a,1m,USD,1,1,,\n11,A,a,1m,USD,1,1,,\n"
-                      "9,A,a,1m,USD,1,1,,\n",
+    s_fails_at(f, HDR "1767225600000000010,A,a,1m,USD,1,1,,\n1767225600000000010,B,a,1m,USD,1,1,,\n1767225600000000011,A,a,1m,USD,1,1,,\n"
+                      "1767225600000000009,A,a,1m,USD,1,1,,\n",
                5);
     s_fails_at(f, HDR "1767225600500000000,A,a,1m,USD,1,1,,\n1767225600499999999,A,a,1m,USD,1,1,,\n",
                3);
-    /* the largest int64 is a valid timestamp */
-    tix_raw_quote_t q;
-    tix_csv_t *c = s_open(f, HDR "9223372036854775807,A,a,1m,USD,1,1,,\n");
-    assert_int_equal(tix_csv_next(c, &q), 1);
-    assert_int_equal(q.recv_ns, INT64_MAX);
-    tix_csv_destroy(&c);
+    /* outside 2000..2100 in ns: a unit mistake (ms, s) or garbage, refused with its line */
+    s_fails_at(f, HDR "9223372036854775807,A,a,1m,USD,1,1,,\n", 2);
+    s_fails_at(f, HDR "1767225600500,A,a,1m,USD,1,1,,\n", 2); /* milliseconds */
+    s_fails_at(f, HDR "1767225600500000000,A,a,1m,USD,1,1,,\n-1,A,a,1m,USD,1,1,,\n", 3);
 }
 
 static void test_blank_lines(void **state)
 {
     s_fix_t *f = *state;
     tix_raw_quote_t q;
-    tix_csv_t *c = s_open(f, HDR "\n1,A,a,1m,USD,1,1,,\n\n\n2,B,b,1m,USD,1,1,,\n\n");
+    tix_csv_t *c = s_open(f, HDR "\n1767225600000000001,A,a,1m,USD,1,1,,\n\n\n1767225600000000002,B,b,1m,USD,1,1,,\n\n");
     assert_int_equal(tix_csv_next(c, &q), 1);
     assert_string_equal(q.provider, "A");
     assert_int_equal(tix_csv_line(c), 3);
@@ -284,7 +282,7 @@ static void test_blank_lines(void **state)
     assert_int_equal(tix_csv_next(c, &q), 0);
     tix_csv_destroy(&c);
     /* blank lines still count for the line numbers of errors */
-    s_fails_at(f, HDR "\n\n1,A,a,1m,USD,1,1,\n", 4);
+    s_fails_at(f, HDR "\n\n1767225600000000001,A,a,1m,USD,1,1,\n", 4);
 }
 
 static void test_crlf(void **state)
@@ -292,11 +290,11 @@ static void test_crlf(void **state)
     s_fix_t *f = *state;
     tix_raw_quote_t q;
     tix_csv_t *c = s_open(f, TIX_CSV_HEADER "\r\n"
-                                            "1,A,a,1m,USD,1,2,3,44\r\n"
+                                            "1767225600000000001,A,a,1m,USD,1,2,3,44\r\n"
                                             "\r\n"
-                                            "2,\"B, Inc.\",b,1m,USD,1,2,,\r\n"
-                                            "3,C,c,1m,USD,1,2,,\"5\"\r\n"
-                                            "4,D,d,token,USD,1,2,,7");
+                                            "1767225600000000002,\"B, Inc.\",b,1m,USD,1,2,,\r\n"
+                                            "1767225600000000003,C,c,1m,USD,1,2,,\"5\"\r\n"
+                                            "1767225600000000004,D,d,token,USD,1,2,,7");
     assert_int_equal(tix_csv_next(c, &q), 1);
     assert_string_equal(q.volume, "44"); /* no stray '\r' */
     assert_string_equal(q.cached, "3");
@@ -312,7 +310,7 @@ static void test_crlf(void **state)
     assert_string_equal(q.volume, "7");
     assert_int_equal(tix_csv_next(c, &q), 0);
     tix_csv_destroy(&c);
-    s_fails_at(f, TIX_CSV_HEADER "\r\n1,A,a,1m,USD,1,2,3,44\r\n0,A,a,1m,USD,1,2,3,44\r\n", 3);
+    s_fails_at(f, TIX_CSV_HEADER "\r\n1767225600000000001,A,a,1m,USD,1,2,3,44\r\n1767225600000000000,A,a,1m,USD,1,2,3,44\r\n", 3);
 }
 
 int main(void)

@@ -397,6 +397,28 @@ static void test_refusal_order_missing_before_unit(void **state)
     s_refused(f, &r, TIX_REASON_MISSING_FIELD, "currency");
 }
 
+/* Names longer than the feed's fields are refused, never truncated (two models would merge). */
+static void test_name_limits(void **state)
+{
+    s_fix_t *f = *state;
+    char model[TIX_NAME_MODEL_MAX + 2], prov[TIX_NAME_PROVIDER_MAX + 2];
+    memset(model, 'm', sizeof model - 1);
+    model[sizeof model - 1] = '\0';
+    memcpy(model + sizeof model - 7, "-large", 6); /* still mapped: the limit decides */
+    tix_raw_quote_t r = s_raw("P", model, "1m", "USD", "1", "1");
+    s_refused(f, &r, TIX_REASON_MISSING_FIELD, "model");
+    model[TIX_NAME_MODEL_MAX] = '\0'; /* exactly the limit: accepted */
+    memcpy(model + TIX_NAME_MODEL_MAX - 6, "-large", 7);
+    r = s_raw("P", model, "1m", "USD", "1", "1");
+    tix_quote_t q;
+    tix_norm_error_t e;
+    assert_int_equal(tix_norm_quote(f->norm, &r, &q, &e), 0);
+    memset(prov, 'p', sizeof prov - 1);
+    prov[sizeof prov - 1] = '\0';
+    r = s_raw(prov, "a-large", "1m", "USD", "1", "1");
+    s_refused(f, &r, TIX_REASON_MISSING_FIELD, "provider");
+}
+
 static void test_pair_ids_and_names(void **state)
 {
     s_fix_t *f = *state;
@@ -490,6 +512,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refusal_order, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_refusal_order_missing_before_unit, s_setup,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(test_name_limits, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_pair_ids_and_names, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_pair_ids_deterministic, s_setup, s_teardown),
     };
