@@ -90,11 +90,19 @@ int tixd_state_providers(tixd_state_t *s, const tix_collector_t *col)
 
 /* ---- the collector stage's sinks (collector thread) ---- */
 
+/* Bounded copy (names longer than the record's fields are cut; storage refuses none). */
+static void s_copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = src ? strnlen(src, cap - 1) : 0;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = '\0';
+}
+
 static void s_fill(tixd_in_t *in, const tix_raw_quote_t *raw)
 {
-    snprintf(in->provider, sizeof in->provider, "%s", raw->provider ? raw->provider : "");
-    snprintf(in->model, sizeof in->model, "%s", raw->model ? raw->model : "");
-    snprintf(in->currency, sizeof in->currency, "%s", raw->currency ? raw->currency : "");
+    s_copy(in->provider, sizeof in->provider, raw->provider);
+    s_copy(in->model, sizeof in->model, raw->model);
+    s_copy(in->currency, sizeof in->currency, raw->currency);
 }
 
 /* The engine never waits for us, nor we for it: a full queue drops and counts. */

@@ -14,6 +14,7 @@ struct tixd_queue_s {
     uint8_t *items;
     size_t cap, size, head, n, peak;
     uint64_t dropped;
+    int waiting; /* consumers in pthread_cond_timedwait: only they need a signal */
     bool woken;
 };
 
@@ -66,9 +67,10 @@ int tixd_queue_push(tixd_queue_t *self, const void *item)
     memcpy(self->items + tail * self->size, item, self->size);
     if (++self->n > self->peak)
         self->peak = self->n;
-    bool was_empty = self->n == 1;
+    /* A consumer busy with a batch will see the item without a wake-up (a futex call each). */
+    bool wake = self->waiting > 0;
     pthread_mutex_unlock(&self->mu);
-    if (was_empty)
+    if (wake)
         pthread_cond_signal(&self->cv);
     return 0;
 }
@@ -90,9 +92,11 @@ size_t tixd_queue_pop(tixd_queue_t *self, void *out, size_t max, int64_t timeout
     if (self->n == 0 && timeout_ms > 0 && !self->woken) {
         struct timespec ts;
         s_deadline(&ts, timeout_ms);
+        self->waiting++;
         while (self->n == 0 && !self->woken)
             if (pthread_cond_timedwait(&self->cv, &self->mu, &ts) != 0)
                 break; /* ETIMEDOUT */
+        self->waiting--;
     }
     self->woken = false;
     size_t k = self->n < max ? self->n : max;
