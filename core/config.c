@@ -186,15 +186,10 @@ static void s_fail(s_ctx_t *c, const config_setting_t *s, const char *fmt, ...)
 
 static void s_fail(s_ctx_t *c, const config_setting_t *s, const char *fmt, ...)
 {
-    char where[512], msg[768];
-    tix_schema_where(s, c->cfg->path, where, sizeof where);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    tix_schema_vfail(c->diag, &c->errors, c->cfg->path, s, fmt, ap);
     va_end(ap);
-    tix_diag_add(c->diag, "%s: %s", where, msg);
-    if (c->errors++ == 0)
-        TIX_SET_ERR(EINVAL, "%s: %s", where, msg);
 }
 
 /* Typed reads for the semantic pass, which also runs after schema errors (so that every

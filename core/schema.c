@@ -1,6 +1,8 @@
 /* Schema-driven config validation: every message names file:line and the key path. */
 #include "tix_schema.h"
+#include "tix_err.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +41,26 @@ void tix_schema_flag(const config_setting_t *s)
 bool tix_schema_flagged(const config_setting_t *s)
 {
     return s && config_setting_get_hook(s) == (void *)&tix_schema_flag;
+}
+
+void tix_schema_vfail(tix_diag_t *diag, int *errors, const char *main_file,
+                      const config_setting_t *s, const char *fmt, va_list ap)
+{
+    char where[512], msg[768];
+    tix_schema_where(s, main_file, where, sizeof where);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    tix_diag_add(diag, "%s: %s", where, msg);
+    if ((*errors)++ == 0)
+        TIX_SET_ERR(EINVAL, "%s: %s", where, msg);
+}
+
+void tix_schema_fail(tix_diag_t *diag, int *errors, const char *main_file,
+                     const config_setting_t *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tix_schema_vfail(diag, errors, main_file, s, fmt, ap);
+    va_end(ap);
 }
 
 size_t tix_edit_distance(const char *a, const char *b)

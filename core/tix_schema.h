@@ -5,6 +5,7 @@
 #include "tix_diag.h"
 
 #include <libconfig.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -44,6 +45,15 @@ void tix_schema_file_name(const char *file, const char *main_file, char *buf, si
  * it a second time. */
 void tix_schema_flag(const config_setting_t *s);
 bool tix_schema_flagged(const config_setting_t *s);
+
+/* Appends "file:line: message" for setting `s` (NULL: the main file) to `diag`, counts it in
+ * *errors and sets tix_err() on the first: the one way config problems are reported. */
+void tix_schema_fail(tix_diag_t *diag, int *errors, const char *main_file,
+                     const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void tix_schema_vfail(tix_diag_t *diag, int *errors, const char *main_file,
+                      const config_setting_t *s, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t tix_edit_distance(const char *a, const char *b);

@@ -42,15 +42,10 @@ static void s_fail(s_load_t *l, const config_setting_t *s, const char *fmt, ...)
 
 static void s_fail(s_load_t *l, const config_setting_t *s, const char *fmt, ...)
 {
-    char where[512], msg[512];
-    tix_schema_where(s, l->cfg->path, where, sizeof where);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    tix_schema_vfail(l->diag, &l->errors, l->cfg->path, s, fmt, ap);
     va_end(ap);
-    tix_diag_add(l->diag, "%s: %s", where, msg);
-    if (l->errors++ == 0)
-        TIX_SET_ERR(EINVAL, "%s: %s", where, msg);
 }
 
 static int64_t s_int(const config_setting_t *g, const char *k, int64_t dflt)
