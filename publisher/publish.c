@@ -17,6 +17,40 @@ static bool s_is_multicast(const char *ep)
            strncmp(ep, "norm://", 7) == 0;
 }
 
+/* Connection events of a tcp PUB socket, to count subscribers (PUB itself cannot tell). */
+static int s_monitor(tix_pub_t *self, tix_pub_sock_t *ps)
+{
+    char ep[96];
+    snprintf(ep, sizeof ep, "inproc://tix-pub-monitor-%p-%zu", (void *)self, self->nsocks);
+    if (zmq_socket_monitor(ps->sock, ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0)
+        return -1;
+    ps->monitor = zmq_socket(self->zctx, ZMQ_PAIR);
+    int linger = 0;
+    if (!ps->monitor || zmq_setsockopt(ps->monitor, ZMQ_LINGER, &linger, sizeof linger) ||
+        zmq_connect(ps->monitor, ep))
+        return -1;
+    return 0;
+}
+
+static void s_read_monitors(tix_pub_t *self)
+{
+    for (size_t i = 0; i < self->nsocks; i++) {
+        void *m = self->socks[i].monitor;
+        for (int k = 0; m && k < 1000; k++) { /* bounded per service call */
+            uint8_t ev[6];
+            char addr[256];
+            if (zmq_recv(m, ev, sizeof ev, ZMQ_DONTWAIT) < 0 ||
+                zmq_recv(m, addr, sizeof addr, ZMQ_DONTWAIT) < 0)
+                break;
+            uint16_t id = (uint16_t)(ev[0] | ev[1] << 8);
+            if (id == ZMQ_EVENT_ACCEPTED)
+                self->accepted++;
+            else if (id == ZMQ_EVENT_DISCONNECTED)
+                self->disconnected++;
+        }
+    }
+}
+
 /* One PUB socket per endpoint: CURVE is a per-socket option and multicast cannot carry it. */
 static int s_open_endpoint(tix_pub_t *self, const char *ep, int line)
 {
@@ -44,6 +78,8 @@ static int s_open_endpoint(tix_pub_t *self, const char *ep, int line)
         goto fail;
     size_t n = sizeof self->socks[self->nsocks - 1].bound;
     if (zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, self->socks[self->nsocks - 1].bound, &n))
+        goto fail;
+    if (strncmp(ep, "tcp://", 6) == 0 && s_monitor(self, &self->socks[self->nsocks - 1]))
         goto fail;
     return 0;
 fail:
@@ -112,8 +148,13 @@ void tix_pub_destroy(tix_pub_t **self_p)
     tix_pub_t *self = *self_p;
     if (!self)
         return;
-    for (size_t i = 0; i < self->nsocks; i++)
+    for (size_t i = 0; i < self->nsocks; i++) {
+        if (self->socks[i].monitor) {
+            (void)zmq_socket_monitor(self->socks[i].sock, NULL, 0); /* stops it; best effort */
+            zmq_close(self->socks[i].monitor);
+        }
         zmq_close(self->socks[i].sock);
+    }
     if (self->router)
         zmq_close(self->router);
     free(self->socks);
@@ -299,6 +340,7 @@ int tix_pub_service(tix_pub_t *self, int64_t now_ns, int timeout_ms)
 {
     if (tix_pub_recovery_serve(self, timeout_ms))
         return -1;
+    s_read_monitors(self);
     int64_t attest_ns = self->cfg.attest_ms * 1000000;
     /* Attest on schedule even when idle: a subscriber that lost the tail of a burst learns
      * of it only from a later message, and the attestation is that message. */
@@ -312,6 +354,11 @@ int tix_pub_service(tix_pub_t *self, int64_t now_ns, int timeout_ms)
 
 uint64_t tix_pub_channel_seq(const tix_pub_t *self) { return self->channel_seq; }
 
+uint64_t tix_pub_subscribers(const tix_pub_t *self)
+{
+    return self->accepted > self->disconnected ? self->accepted - self->disconnected : 0;
+}
+
 const char *tix_pub_endpoint(const tix_pub_t *self, int line, size_t i)
 {
     for (size_t k = 0; k < self->nsocks; k++)
@@ -324,7 +371,12 @@ const char *tix_pub_recovery_endpoint(const tix_pub_t *self)
 {
     return self->router ? self->router_bound : NULL;
 }
-void tix_pub_stats(const tix_pub_t *self, tix_pub_stats_t *out) { *out = self->stats; }
+void tix_pub_stats(const tix_pub_t *self, tix_pub_stats_t *out)
+{
+    *out = self->stats;
+    out->connects = self->accepted;
+    out->disconnects = self->disconnected;
+}
 
 void tix_pub_drop_next(tix_pub_t *self, int line, unsigned n)
 {

@@ -27,6 +27,7 @@ typedef struct {
     uint64_t messages, bytes, heartbeats, attestations;
     uint64_t snapshots, replays, replayed_messages, too_old, bad_requests;
     uint64_t send_errors;
+    uint64_t connects, disconnects; /* tcp subscriber connections accepted / lost */
 } tix_pub_stats_t;
 
 typedef struct tix_pub_s tix_pub_t;
@@ -53,6 +54,8 @@ int tix_pub_service(tix_pub_t *self, int64_t now_ns, int timeout_ms)
 int tix_pub_attest(tix_pub_t *self, int64_t now_ns) __attribute__((warn_unused_result));
 
 uint64_t tix_pub_channel_seq(const tix_pub_t *self);
+/* tcp subscribers connected now (accepted minus disconnected), updated by tix_pub_service. */
+uint64_t tix_pub_subscribers(const tix_pub_t *self);
 /* The i-th endpoint of line 0 (A) or 1 (B) as bound ("tcp://127.0.0.1:*" resolved), or NULL. */
 const char *tix_pub_endpoint(const tix_pub_t *self, int line, size_t i);
 const char *tix_pub_recovery_endpoint(const tix_pub_t *self);

@@ -14,6 +14,7 @@ typedef struct {
     void *sock;
     int line; /* 0 = A, 1 = B */
     char bound[256]; /* the endpoint as bound/joined (tcp port resolved) */
+    void *monitor;   /* PAIR reading this tcp socket's connection events, or NULL */
 } tix_pub_sock_t;
 
 struct tix_pub_s {
@@ -31,6 +32,7 @@ struct tix_pub_s {
     int64_t last_send_ns, last_attest_ns;
     unsigned drop[2];
     tix_pub_stats_t stats;
+    uint64_t accepted, disconnected; /* tcp subscriber connections, from socket monitors */
     tix_wire_attest_t attest;
     uint8_t buf[TIX_WIRE_MAX_SIZE];
     uint8_t signbuf[TIX_WIRE_MAX_SIZE + 32];

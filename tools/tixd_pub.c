@@ -2,7 +2,7 @@
 #include "tix_auth.h"
 #include "tix_err.h"
 #include "tix_log.h"
-#include "tix_pub_internal.h" /* the PUB sockets, to count subscribers with socket monitors */
+#include "tix_pub.h"
 #include "tix_time.h"
 #include "tixd_int.h"
 
@@ -26,9 +26,6 @@ struct tixd_pub_s {
     tix_sign_key_t sign;
     tix_curve_key_t curve;
     bool has_sign, has_curve;
-    void *mon[MAX_EP * 2]; /* PAIR sockets reading each tcp PUB socket's monitor */
-    int nmon;
-    uint64_t accepted, disconnected;
     pthread_t thread;
     bool started;
     atomic_bool stop;
@@ -82,47 +79,6 @@ static int s_keys(tixd_pub_t *p)
     return 0;
 }
 
-/* Watches every tcp PUB socket's connections: subscribers = accepted - disconnected. */
-static int s_monitors(tixd_pub_t *p)
-{
-    for (size_t i = 0; i < p->pub->nsocks && p->nmon < MAX_EP * 2; i++) {
-        if (strncmp(p->pub->socks[i].bound, "tcp://", 6) != 0)
-            continue;
-        char ep[64];
-        snprintf(ep, sizeof ep, "inproc://tixd-monitor-%d", p->nmon);
-        void *m = NULL;
-        if (zmq_socket_monitor(p->pub->socks[i].sock, ep,
-                               ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0 ||
-            !(m = zmq_socket(p->zctx, ZMQ_PAIR)) || zmq_connect(m, ep) != 0) {
-            TIX_SET_ERR(errno, "publisher: socket monitor %s: %s", ep, zmq_strerror(errno));
-            if (m)
-                zmq_close(m);
-            return -1;
-        }
-        p->mon[p->nmon++] = m;
-    }
-    return 0;
-}
-
-static void s_read_monitors(tixd_pub_t *p)
-{
-    for (int i = 0; i < p->nmon; i++) {
-        for (int k = 0; k < 1000; k++) {
-            uint8_t ev[6];
-            char addr[256];
-            if (zmq_recv(p->mon[i], ev, sizeof ev, ZMQ_DONTWAIT) < 0)
-                break;
-            if (zmq_recv(p->mon[i], addr, sizeof addr, ZMQ_DONTWAIT) < 0)
-                break;
-            uint16_t id = (uint16_t)(ev[0] | ev[1] << 8);
-            if (id == ZMQ_EVENT_ACCEPTED)
-                p->accepted++;
-            else if (id == ZMQ_EVENT_DISCONNECTED)
-                p->disconnected++;
-        }
-    }
-}
-
 static int s_open(tixd_pub_t *p)
 {
     const char *a[MAX_EP], *b[MAX_EP];
@@ -149,9 +105,7 @@ static int s_open(tixd_pub_t *p)
         TIX_SET_ERR(tix_err_code(), "publisher.clients_allow: %s", tix_err());
         return -1;
     }
-    if (!(p->pub = tix_pub_new(p->zctx, &pc)))
-        return -1;
-    return s_monitors(p);
+    return (p->pub = tix_pub_new(p->zctx, &pc)) ? 0 : -1;
 }
 
 static void s_send(tixd_pub_t *p, tixd_out_t *m, int64_t now)
@@ -180,9 +134,9 @@ static void s_snapshot(tixd_pub_t *p, int64_t mono)
     pthread_mutex_lock(&s->mu);
     s->pub = st;
     s->pub_rate = (double)(st.messages - p->rate_n0) * 1e9 / (double)(mono - p->rate_t0);
-    s->subscribers = p->accepted >= p->disconnected ? p->accepted - p->disconnected : 0;
-    s->connects = p->accepted;
-    s->disconnects = p->disconnected;
+    s->subscribers = tix_pub_subscribers(p->pub);
+    s->connects = st.connects;
+    s->disconnects = st.disconnects;
     s->auth_allowed = as.allowed;
     s->auth_refused = as.refused;
     pthread_mutex_unlock(&s->mu);
@@ -205,7 +159,6 @@ static void *s_main(void *arg)
             tix_error("publisher: service: %s", tix_err());
             p->send_warned = true;
         }
-        s_read_monitors(p);
         s_snapshot(p, tix_time_mono_ns());
         if (stopping && n == 0)
             break;
@@ -256,11 +209,6 @@ void tixd_pub_destroy(tixd_pub_t **self_p)
         tixd_queue_wake(p->in);
         pthread_join(p->thread, NULL);
     }
-    for (size_t i = 0; p->pub && i < p->pub->nsocks; i++)
-        if (strncmp(p->pub->socks[i].bound, "tcp://", 6) == 0)
-            (void)zmq_socket_monitor(p->pub->socks[i].sock, NULL, 0); /* stops it */
-    for (int i = 0; i < p->nmon; i++)
-        zmq_close(p->mon[i]);
     tix_pub_destroy(&p->pub);
     tix_auth_destroy(&p->auth);
     if (p->zctx)

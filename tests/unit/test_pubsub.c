@@ -233,6 +233,14 @@ static void test_ab_arbitration(void **state)
     memset(&g, 0, sizeof g);
     tix_sub_t *s = s_sub(&s_p, &g, s_sign.pk, NULL, NULL, 1);
     assert_true(s_wait_joined(s, 2));
+    uint64_t subs = 0;
+    for (int i = 0; i < 200 && subs != 2; i++) { /* one connection on each line's tcp socket */
+        pthread_mutex_lock(&s_p.lock);
+        subs = tix_pub_subscribers(s_p.pub);
+        pthread_mutex_unlock(&s_p.lock);
+        usleep(5000);
+    }
+    assert_int_equal(subs, 2);
     s_publish_ticks(&s_p, "T1", 10, 100);
     for (int i = 0; i < 10; i++) /* an attestation anchors the chain (no snapshot here) */
         assert_true(tix_sub_poll(s, 10) >= 0);
