@@ -396,6 +396,8 @@ static void s_semantics(s_ctx_t *c)
     int n = config_setting_length(tiers);
     if (n == 0)
         s_fail(c, tiers, "tiers: at least one tier is needed");
+    if (n > TIX_TIERS_MAX) /* each tier's feed topics must fit one attestation */
+        s_fail(c, tiers, "tiers: %d tiers, at most %d", n, TIX_TIERS_MAX);
     c->cfg->tiers = calloc((size_t)n + 1, sizeof *c->cfg->tiers);
     if (!c->cfg->tiers) {
         s_fail(c, tiers, "tiers: out of memory");

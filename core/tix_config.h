@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #define TIX_TIER_ID_MAX 32
+#define TIX_TIERS_MAX 256 /* ×3 feed topics (IDX, STL, QTE) stays within one attestation */
 #define TIX_CCY_MAX 8
 
 typedef enum { TIX_WEIGHT_EQUAL = 0, TIX_WEIGHT_VOLUME = 1 } tix_weighting_t;

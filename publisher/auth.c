@@ -41,6 +41,12 @@ static int s_load(const char *path, char (**keys_out)[41], size_t *n_out)
     int lineno = 0, rc = 0;
     while (fgets(line, sizeof line, f)) {
         lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            TIX_SET_ERR(EINVAL, "%s:%d: line longer than %zu characters", path, lineno,
+                        sizeof line - 2);
+            rc = -1;
+            break;
+        }
         /* Z85 uses '#', so a comment is a line starting with "# " (or "#" alone), or text
          * after the key separated by white space. */
         char *p = line + strspn(line, " \t");
@@ -178,6 +184,10 @@ static void *s_run(void *arg)
 
 tix_auth_t *tix_auth_new(void *zctx, const char *allow_path)
 {
+    if (!allow_path) {
+        TIX_SET_ERR(EINVAL, "a CurveZMQ server needs a client allowlist (publisher.clients_allow)");
+        return NULL;
+    }
     tix_auth_t *self = calloc(1, sizeof *self);
     if (!self || !(self->path = strdup(allow_path))) {
         free(self);

@@ -102,6 +102,13 @@ static int s_read_key_line(const char *path, char *out, size_t cap)
     int found = 0, lineno = 0;
     while (!found && fgets(line, sizeof line, f)) {
         lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            TIX_SET_ERR(EINVAL, "%s:%d: line longer than %zu characters", path, lineno,
+                        sizeof line - 2);
+            fclose(f);
+            sodium_memzero(line, sizeof line);
+            return -1;
+        }
         line[strcspn(line, "\r\n")] = '\0';
         /* "# " marks a comment: a bare '#' may start a Z85 key. */
         if (line[0] == '\0' || (line[0] == '#' && (line[1] == ' ' || line[1] == '\0')))

@@ -125,7 +125,10 @@ tix_pub_t *tix_pub_new(void *zctx, const tix_pub_cfg_t *cfg)
     self->socks = calloc(n ? n : 1, sizeof *self->socks);
     self->chain = tix_chain_new();
     /* ~160 bytes a message on average: ticks are 104, quotes 320, plus the topic. */
-    self->ring = tix_ring_new(self->cfg.ring_size, self->cfg.ring_size * 160);
+    size_t arena = self->cfg.ring_size * 160;
+    if (arena < 8 * (size_t)TIX_WIRE_MAX_SIZE) /* a message may take a quarter of it */
+        arena = 8 * (size_t)TIX_WIRE_MAX_SIZE;
+    self->ring = tix_ring_new(self->cfg.ring_size, arena);
     if (!self->socks || !self->chain || !self->ring)
         goto fail;
     for (size_t i = 0; i < cfg->n_a; i++)
@@ -201,13 +204,14 @@ static int s_keep_latest(tix_pub_t *self, int id, const uint8_t *msg, size_t len
 int tix_pub_emit(tix_pub_t *self, const char *topic, int64_t now_ns, tix_pub_encode_fn enc,
                  const void *body, bool snapshot_topic)
 {
-    int id = tix_chain_topic(self->chain, topic);
-    if (id < 0)
-        return -1;
-    if (id >= TIX_PUB_MAX_TOPICS) {
-        TIX_SET_ERR(ENOSPC, "topic %s: more than %d topics", topic, TIX_PUB_MAX_TOPICS);
+    int id = tix_chain_find(self->chain, topic);
+    if (id < 0 && tix_chain_count(self->chain) >= TIX_PUB_MAX_TOPICS) {
+        TIX_SET_ERR(ENOSPC, "topic %s: more than %d topics (one attestation must cover all)",
+                    topic, TIX_PUB_MAX_TOPICS);
         return -1;
     }
+    if (id < 0 && (id = tix_chain_topic(self->chain, topic)) < 0)
+        return -1;
     tix_wire_header_t h = {0};
     h.channel_seq = self->channel_seq + 1;
     h.topic_seq = tix_chain_seq(self->chain, id) + 1;
@@ -217,12 +221,13 @@ int tix_pub_emit(tix_pub_t *self, const char *topic, int64_t now_ns, tix_pub_enc
         TIX_SET_ERR(EINVAL, "topic %s: message does not encode (a name too long for its field?)", topic);
         return -1;
     }
-    if (tix_ring_put(self->ring, h.channel_seq, topic, self->buf, (size_t)len))
-        return -1;
+    /* The snapshot copy first: it can fail (memory), the ring put after it cannot be undone. */
     if (snapshot_topic && s_keep_latest(self, id, self->buf, (size_t)len)) {
         TIX_SET_ERR(ENOMEM, "out of memory keeping the snapshot of %s", topic);
         return -1;
     }
+    if (tix_ring_put(self->ring, h.channel_seq, topic, self->buf, (size_t)len))
+        return -1;
     self->channel_seq = h.channel_seq;
     tix_chain_advance(self->chain, id, h.topic_seq, self->buf, (size_t)len);
     s_send_all(self, topic, self->buf, (size_t)len, true);
@@ -298,7 +303,7 @@ int tix_pub_attest(tix_pub_t *self, int64_t now_ns)
     tix_wire_attest_t *a = &self->attest;
     memset(a, 0, sizeof *a);
     memcpy(a->key_id, self->cfg.sign->key_id, TIX_WIRE_KEY_ID_SIZE);
-    for (size_t id = 0; id < tix_chain_count(self->chain); id++) {
+    for (size_t id = 0; id < tix_chain_count(self->chain) && a->count < TIX_WIRE_ATTEST_MAX; id++) {
         const char *name = tix_chain_name(self->chain, (int)id);
         if (strcmp(name, "ATT") == 0)
             continue;

@@ -203,9 +203,12 @@ int tix_pub_recovery_serve(tix_pub_t *self, int timeout_ms)
         TIX_SET_ERR(errno, "recovery poll: %s", zmq_strerror(errno));
         return -1;
     }
-    for (int i = 0; i < 64 && (it.revents & ZMQ_POLLIN); i++) { /* bounded burst */
+    /* Bounded work per call, counted in messages sent, so that a few large REPLAY requests
+     * cannot hold the publisher's loop (and its queue) for long. */
+    uint64_t start = self->stats.replayed_messages;
+    for (int i = 0; i < 64 && (it.revents & ZMQ_POLLIN); i++) {
         s_handle(self);
-        if (zmq_poll(&it, 1, 0) < 0)
+        if (self->stats.replayed_messages - start >= MAX_REPLAY || zmq_poll(&it, 1, 0) < 0)
             break;
     }
     return 0;

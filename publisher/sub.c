@@ -230,8 +230,11 @@ int tix_sub_snapshot(tix_sub_t *self, char *err, size_t errlen)
         size_t n = zmq_msg_size(&f);
         if (frame == 1) {
             unsigned long long seq;
-            if (sscanf(data, "OK SNAPSHOT %llu", &seq) != 1) {
-                snprintf(err, errlen, "snapshot refused: %.*s", (int)n, data);
+            char status[128]; /* frame data has no NUL: copy, bounded, before parsing */
+            snprintf(status, sizeof status, "%.*s", (int)(n < sizeof status ? n : sizeof status - 1),
+                     data);
+            if (sscanf(status, "OK SNAPSHOT %llu", &seq) != 1) {
+                snprintf(err, errlen, "snapshot refused: %s", status);
                 rc = -1;
             } else {
                 self->snapshot_seq = seq;

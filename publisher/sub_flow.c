@@ -9,7 +9,16 @@
 
 static s_topic_t *s_topic(tix_sub_t *self, const char *topic, int *id_out)
 {
-    int id = tix_chain_topic(self->chain, topic);
+    int id = tix_chain_find(self->chain, topic);
+    if (id < 0 && tix_chain_count(self->chain) >= MAX_TOPICS) {
+        /* Not interned: names injected on an open line must not grow memory without bound. */
+        self->stats.bad_messages++;
+        tix_sub_event(self, TIX_SUB_EV_BAD_MESSAGE, topic, "more than %d topics: not followed",
+                      MAX_TOPICS);
+        return NULL;
+    }
+    if (id < 0)
+        id = tix_chain_topic(self->chain, topic);
     if (id < 0 || id >= MAX_TOPICS)
         return NULL;
     *id_out = id;
@@ -67,18 +76,22 @@ static void s_check_head(tix_sub_t *self, int id, uint64_t seq, const uint8_t *h
 
 static void s_attest(tix_sub_t *self, const uint8_t *msg, size_t len, uint64_t att_channel)
 {
-    if (!self->cfg.verify_key)
-        return; /* unsigned trust is no trust: nothing to check against */
     const tix_wire_attest_t *a = &self->m.u.attest;
-    size_t n = tix_wire_attest_signed_bytes(msg, len, self->signbuf, sizeof self->signbuf);
-    if (n == 0 || memcmp(a->key_id, self->key.key_id, TIX_WIRE_KEY_ID_SIZE) != 0 ||
-        tix_verify(&self->key, self->signbuf, n, a->signature) != 0) {
+    bool verified = false;
+    if (self->cfg.verify_key) {
+        size_t n = tix_wire_attest_signed_bytes(msg, len, self->signbuf, sizeof self->signbuf);
+        verified = n > 0 && memcmp(a->key_id, self->key.key_id, TIX_WIRE_KEY_ID_SIZE) == 0 &&
+                   tix_verify(&self->key, self->signbuf, n, a->signature) == 0;
+    }
+    if (self->cfg.verify_key && !verified) {
         self->stats.bad_signatures++;
         tix_sub_event(self, TIX_SUB_EV_BAD_SIGNATURE, "ATT",
                       "attestation at channel seq %" PRIu64 " does not verify with the configured key",
                       att_channel);
         return;
     }
+    /* Without a key the entries still reveal a lost tail (sequence numbers); only heads
+     * need the signature to mean anything. */
     for (uint16_t i = 0; i < a->count; i++) {
         const tix_wire_attest_entry_t *e = &a->entries[i];
         int id = tix_chain_find(self->chain, e->topic);
@@ -86,16 +99,24 @@ static void s_attest(tix_sub_t *self, const uint8_t *msg, size_t len, uint64_t a
             continue;
         s_topic_t *st = self->topics[id];
         if (st->last >= e->topic_seq) {
-            s_check_head(self, id, e->topic_seq, e->head);
+            if (verified)
+                s_check_head(self, id, e->topic_seq, e->head);
             continue;
         }
         /* We are behind the attestation: the rest may still come on the other line. */
+        bool fresh_gap = !st->gap_since;
         st->att_pending = true;
+        st->att_verified = verified;
         st->att_seq = e->topic_seq;
         st->att_channel = att_channel;
         memcpy(st->att_head, e->head, TIX_WIRE_HASH_SIZE);
-        if (!st->gap_since)
+        if (fresh_gap) {
             st->gap_since = tix_sub_now();
+            self->stats.gaps++;
+            tix_sub_event(self, TIX_SUB_EV_GAP, e->topic,
+                          "behind the attestation: have seq %" PRIu64 ", published %" PRIu64,
+                          st->last, e->topic_seq);
+        }
     }
 }
 
@@ -122,7 +143,8 @@ static void s_deliver(tix_sub_t *self, int id, const char *topic, const uint8_t 
     }
     if (st->att_pending && st->last >= st->att_seq) {
         st->att_pending = false;
-        s_check_head(self, id, st->att_seq, st->att_head);
+        if (st->att_verified)
+            s_check_head(self, id, st->att_seq, st->att_head);
     }
 }
 
@@ -245,9 +267,10 @@ static void s_skip(tix_sub_t *self, int id, const char *topic, const char *why)
     self->stats.unrecoverable += missing;
     tix_sub_event(self, TIX_SUB_EV_UNRECOVERABLE, topic,
                   "seq %" PRIu64 "..%" PRIu64 " lost: %s", st->last + 1, upto, why);
-    if (!st->npend && st->att_pending) { /* resume from the signed attested state */
-        tix_chain_set(self->chain, id, st->att_seq, st->att_head);
-        st->anchored = true;
+    if (!st->npend && st->att_pending) { /* resume from the attested state */
+        if (st->att_verified) /* only a signed head can anchor the chain */
+            tix_chain_set(self->chain, id, st->att_seq, st->att_head);
+        st->anchored = st->att_verified;
         st->last_channel = st->att_channel;
         st->att_pending = false;
     } else {
@@ -311,6 +334,27 @@ static bool s_filled(const s_topic_t *st)
     return (!st->npend || st->pend[0].seq == st->last + 1) && (!st->att_pending || st->last >= st->att_seq);
 }
 
+/* The channel sequence the replay must reach: through the first buffered message (inclusive,
+ * so the publisher's own copy of it comes back) or up to the attestation. */
+static uint64_t s_replay_end(const s_topic_t *st)
+{
+    return st->npend ? st->pend[0].channel : st->att_channel - 1;
+}
+
+/* The publisher's replay covered the first buffered message's place and did not contain it:
+ * it was never published (forged on an open line, or corrupted). Drop it, loudly. */
+static void s_drop_unpublished(tix_sub_t *self, int id, const char *topic)
+{
+    s_topic_t *st = self->topics[id];
+    self->stats.tampered++;
+    tix_sub_event(self, TIX_SUB_EV_TAMPERED, topic,
+                  "seq %" PRIu64 " at channel seq %" PRIu64 " was never published (not in the "
+                  "publisher's replay): dropped", st->pend[0].seq, st->pend[0].channel);
+    free(st->pend[0].msg);
+    memmove(st->pend, st->pend + 1, (st->npend - 1) * sizeof *st->pend);
+    st->npend--;
+}
+
 static void s_recover(tix_sub_t *self, int id)
 {
     s_topic_t *st = self->topics[id];
@@ -322,32 +366,38 @@ static void s_recover(tix_sub_t *self, int id)
     }
     uint64_t before = st->last;
     char status[512] = "";
+    bool covered = false, beyond = false;
     /* Large gaps take several requests; each must make progress. */
     for (int round = 0; round < 64 && !s_filled(st); round++) {
-        uint64_t from = st->last_channel + 1;
-        uint64_t to = st->npend ? st->pend[0].channel - 1 : st->att_channel - 1;
-        if (to < from)
-            to = from;
+        uint64_t from = st->last_channel + 1, end = s_replay_end(st);
+        uint64_t to = end < from ? from : end;
         if (to - from >= REPLAY_CHUNK)
             to = from + REPLAY_CHUNK - 1;
         uint64_t last_before = st->last;
-        if (s_replay(self, topic, from, to, status, sizeof status) != 0)
+        if (s_replay(self, topic, from, to, status, sizeof status) != 0) {
+            beyond = strstr(status, "beyond the last published") != NULL;
             break;
-        s_drain(self, id, topic);
-        if (st->last == last_before) {
-            if (to == (st->npend ? st->pend[0].channel - 1 : st->att_channel - 1))
-                break; /* the whole range came back without what we miss */
-            st->last_channel = to; /* nothing of ours in this chunk: look further on */
         }
+        s_drain(self, id, topic);
+        if (to >= end) {
+            covered = true; /* the whole range came back */
+            break;
+        }
+        if (st->last == last_before)
+            st->last_channel = to; /* nothing of ours in this chunk: look further on */
     }
     bool filled = s_filled(st);
-    if (filled && st->last > before)
-        tix_sub_event(self, TIX_SUB_EV_RECOVERED, topic, "seq %" PRIu64 "..%" PRIu64 " replayed",
-                      before + 1, st->last);
-    if (!filled) {
+    if (!filled && st->npend && (covered || beyond)) {
+        s_drop_unpublished(self, id, topic);
+        s_drain(self, id, topic);
+        filled = s_filled(st);
+    } else if (!filled) {
         s_skip(self, id, topic, status[0] && strncmp(status, "OK", 2) ? status : "not in the replay");
         s_drain(self, id, topic);
     }
+    if (filled && st->last > before)
+        tix_sub_event(self, TIX_SUB_EV_RECOVERED, topic, "seq %" PRIu64 "..%" PRIu64 " replayed",
+                      before + 1, st->last);
     st->gap_since = st->npend || st->att_pending ? tix_sub_now() : 0;
 }
 

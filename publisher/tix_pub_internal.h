@@ -8,7 +8,8 @@
 
 #include <stdbool.h>
 
-#define TIX_PUB_MAX_TOPICS 1024
+/* Every topic must fit one attestation. */
+#define TIX_PUB_MAX_TOPICS TIX_WIRE_ATTEST_MAX
 
 typedef struct {
     void *sock;

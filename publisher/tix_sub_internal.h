@@ -25,6 +25,7 @@ typedef struct {
     size_t npend;
     int64_t gap_since; /* 0: no open gap */
     bool att_pending;  /* an attestation ahead of us, to check once we get there */
+    bool att_verified; /* its signature checked out: its head may be compared/adopted */
     uint64_t att_seq, att_channel;
     uint8_t att_head[TIX_WIRE_HASH_SIZE];
 } s_topic_t;

@@ -171,10 +171,23 @@ int tix_wire_encode_heartbeat(const tix_wire_header_t *h, uint8_t *buf, size_t c
         return -1;                                 \
     } while (0)
 
+/* Tier ids are [A-Za-z0-9_-] (the configuration enforces it); anything else was not made by
+ * a tix publisher and must not reach a subscriber's CSV or JSON output. */
+static bool s_tier_ok(const char *t, bool empty_ok)
+{
+    if (!*t)
+        return empty_ok;
+    for (; *t; t++)
+        if (!((*t >= 'A' && *t <= 'Z') || (*t >= 'a' && *t <= 'z') || (*t >= '0' && *t <= '9') ||
+              *t == '_' || *t == '-'))
+            return false;
+    return true;
+}
+
 static int s_decode_tick(const uint8_t *b, tix_wire_tick_t *t, char *err, size_t errlen)
 {
-    if (!s_get_str(b, 32, t->tier))
-        FAIL("tick: tier field at body offset 0 is not NUL-terminated and padded");
+    if (!s_get_str(b, 32, t->tier) || !s_tier_ok(t->tier, false))
+        FAIL("tick: tier field at body offset 0 is not a NUL-padded tier id");
     t->ts_ns = s_get_i64(b + 32);
     t->price = s_get_i64(b + 40);
     t->dispersion = s_get_i64(b + 48);
@@ -191,12 +204,15 @@ static int s_decode_tick(const uint8_t *b, tix_wire_tick_t *t, char *err, size_t
 
 static int s_decode_settlement(const uint8_t *b, tix_wire_settlement_t *s, char *err, size_t errlen)
 {
-    if (!s_get_str(b, 32, s->tier))
-        FAIL("settlement: tier field at body offset 0 is not NUL-terminated and padded");
+    if (!s_get_str(b, 32, s->tier) || !s_tier_ok(s->tier, false))
+        FAIL("settlement: tier field at body offset 0 is not a NUL-padded tier id");
     s->ts_ns = s_get_i64(b + 32);
     s->price = s_get_i64(b + 40);
     memcpy(s->date, b + 48, 10);
     s->date[10] = '\0';
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? s->date[i] != '-' : (s->date[i] < '0' || s->date[i] > '9'))
+            FAIL("settlement: date at body offset 48 is not YYYY-MM-DD");
     s->status = b[58];
     if (s->status > 2 || b[59] != 0)
         FAIL("settlement: status %u / padding %u invalid", s->status, b[59]);
@@ -210,7 +226,8 @@ static int s_decode_quote(const uint8_t *b, tix_wire_quote_t *q, char *err, size
 {
     q->recv_ns = s_get_i64(b);
     if (!s_get_str(b + 8, 64, q->provider) || !s_get_str(b + 72, 96, q->model) ||
-        !s_get_str(b + 168, 8, q->currency) || !s_get_str(b + 176, 32, q->tier))
+        !s_get_str(b + 168, 8, q->currency) || !s_get_str(b + 176, 32, q->tier) ||
+        !s_tier_ok(q->tier, true))
         FAIL("quote: a name field (provider, model, currency, tier) is not NUL-terminated and padded");
     q->unit = tix_wire_get_u32(b + 208);
     if (q->unit != 1 && q->unit != 1000 && q->unit != 1000000)
@@ -281,6 +298,8 @@ int tix_wire_decode(const uint8_t *buf, size_t len, tix_wire_msg_t *out, char *e
         FAIL("unknown template id %u", h->template_id);
     if (want != SIZE_MAX && want != h->block_length)
         FAIL("template %u needs a body of %zu bytes, got %u", h->template_id, want, h->block_length);
+    if (h->template_id != TIX_WIRE_HEARTBEAT && h->topic_seq == 0)
+        FAIL("template %u with topic_seq 0: topic sequence numbers start at 1", h->template_id);
     const uint8_t *b = buf + TIX_WIRE_HEADER_SIZE;
     switch (h->template_id) {
     case TIX_WIRE_TICK: return s_decode_tick(b, &out->u.tick, err, errlen);

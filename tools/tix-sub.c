@@ -201,6 +201,11 @@ static int s_parse(int argc, char **argv, s_args_t *a)
                 fprintf(stderr, "tix-sub: --tier: at most 64 tiers\n");
                 return -1;
             }
+            if (strlen(optarg) == 0 || strlen(optarg) > 31) {
+                fprintf(stderr, "tix-sub: --tier: '%s' is not a tier id (1 to 31 characters)\n",
+                        optarg);
+                return -1;
+            }
             a->tiers[a->cfg.ntiers++] = optarg;
             break;
         case 'q': a->cfg.quotes = true; break;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define BATCH 256
 
@@ -23,7 +24,8 @@ struct tixd_engine_s {
     atomic_bool stop;
     int64_t last_clock;  /* the last boundary fed as CLOCK */
     int *last_status;    /* per tier, -1 before the first tick: log changes only */
-    bool storage_warned, pub_warned;
+    bool storage_warned;
+    uint64_t pub_dropped, pub_dropped_logged;
     uint64_t storage_refused_logged;
     tixd_in_t batch[BATCH];
 };
@@ -42,15 +44,30 @@ static void s_stored(tixd_engine_t *e, int rc, const char *what)
     }
 }
 
-/* The publisher drops nothing by itself here: a full queue means it is behind; count, log once. */
+/* A full queue means the publisher is behind. A tick is superseded within a second and is in
+ * the archive, so it may be dropped (counted, logged each time the count grows tenfold); a
+ * settlement happens once a day and waits (bounded) for room instead. */
 static void s_publish(tixd_engine_t *e, const tixd_out_t *m)
 {
-    if (!e->o.out || tixd_queue_push(e->o.out, m) == 0)
+    if (!e->o.out)
         return;
-    if (!e->pub_warned)
-        tix_error("engine: publisher queue full (%zu items): dropping messages, see "
-                  "tix_queue_dropped_total", tixd_queue_capacity(e->o.out));
-    e->pub_warned = true;
+    int tries = m->kind == TIX_WIRE_SETTLEMENT ? 2000 : 1;
+    for (int i = 0; i < tries; i++) {
+        int rc = i + 1 < tries ? tixd_queue_offer(e->o.out, m) : tixd_queue_push(e->o.out, m);
+        if (rc == 0)
+            return;
+        struct timespec ts = {0, 1000000};
+        if (i + 1 < tries)
+            nanosleep(&ts, NULL);
+    }
+    e->pub_dropped++;
+    if (e->pub_dropped >= e->pub_dropped_logged * 10) {
+        tix_error("engine: publisher queue full (%zu items): %llu %s dropped so far, see "
+                  "tix_queue_dropped_total", tixd_queue_capacity(e->o.out),
+                  (unsigned long long)e->pub_dropped,
+                  m->kind == TIX_WIRE_SETTLEMENT ? "messages (a settlement among them)" : "messages");
+        e->pub_dropped_logged = e->pub_dropped;
+    }
 }
 
 static void s_on_tick(void *arg, const tix_tick_t *t)
@@ -168,13 +185,52 @@ static int s_ids(tixd_engine_t *e, tixd_in_t *in)
     return 0;
 }
 
+/* Engine inputs must be journalled before they are fed, or replay would differ from what was
+ * published: a full storage queue is waited out briefly (it drains at millions of records a
+ * second); only then is the input given up, never fed unjournalled. */
+#define JOURNAL_TRIES 1000 /* × 1 ms */
+
+static bool s_full(void) { return tix_err_code() == EAGAIN; }
+
+static int s_journal_quote(tixd_engine_t *e, const tixd_in_t *in)
+{
+    int rc = -1;
+    for (int i = 0; i < JOURNAL_TRIES; i++) {
+        rc = tix_storage_quote(e->o.storage, &in->q, in->provider, in->model, in->currency,
+                               in->reason, NULL);
+        if (rc == 0 || !s_full())
+            break;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    s_stored(e, rc, "quote");
+    return rc;
+}
+
+static int s_journal_clock(tixd_engine_t *e, int64_t b)
+{
+    int rc = -1;
+    for (int i = 0; i < JOURNAL_TRIES; i++) {
+        rc = tix_storage_clock(e->o.storage, TIX_CLOCK_TICK, b, NULL);
+        if (rc == 0 || !s_full())
+            break;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    s_stored(e, rc, "clock");
+    return rc;
+}
+
 /* One input: journalled first (the archive's order is the engine's order), then fed. */
 static void s_input(tixd_engine_t *e, tixd_in_t *in)
 {
-    if (e->o.storage)
-        s_stored(e, tix_storage_quote(e->o.storage, &in->q, in->provider, in->model,
-                                      in->currency, in->reason, NULL),
-                 "quote");
+    /* Ids before the journal: an input journalled must be an input fed. */
+    if (in->reason == TIX_REASON_NONE && s_ids(e, in) != 0) {
+        tix_error("engine: out of memory interning %s/%s", in->provider, in->model);
+        return;
+    }
+    if (e->o.storage && s_journal_quote(e, in) != 0)
+        return; /* not journalled, so not fed: counted in storage_refused */
     if (in->reason != TIX_REASON_NONE) {
         atomic_fetch_add(&e->o.state->refused, 1);
         return;
@@ -182,10 +238,6 @@ static void s_input(tixd_engine_t *e, tixd_in_t *in)
     atomic_fetch_add(&e->o.state->quotes, 1);
     if (in->q.recv_ns <= e->last_clock)
         atomic_fetch_add(&e->o.state->late, 1); /* counts for later boundaries only */
-    if (s_ids(e, in) != 0) {
-        tix_error("engine: out of memory interning %s/%s", in->provider, in->model);
-        return;
-    }
     if (tix_engine_quote(e->eng, &in->q) != 0)
         tix_error("engine: quote %s/%s refused: %s", in->provider, in->model, tix_err());
     if (e->o.publish_quotes)
@@ -197,8 +249,8 @@ static void s_clocks(tixd_engine_t *e)
 {
     int64_t now = tix_time_wall_ns(), grace = e->o.grace_ms * TIX_NS_PER_MS;
     for (int64_t b; (b = tix_engine_next_boundary(e->eng)) <= now - grace;) {
-        if (e->o.storage)
-            s_stored(e, tix_storage_clock(e->o.storage, TIX_CLOCK_TICK, b, NULL), "clock");
+        if (e->o.storage && s_journal_clock(e, b) != 0)
+            return; /* the boundary waits for the journal: retried on the next turn */
         atomic_fetch_add(&e->o.state->clocks, 1);
         e->last_clock = b;
         if (tix_engine_clock(e->eng, b) != 0) {

@@ -55,11 +55,12 @@ void tixd_queue_destroy(tixd_queue_t **self_p)
     *self_p = NULL;
 }
 
-int tixd_queue_push(tixd_queue_t *self, const void *item)
+static int s_push(tixd_queue_t *self, const void *item, bool count_drop)
 {
     pthread_mutex_lock(&self->mu);
     if (self->n == self->cap) {
-        self->dropped++;
+        if (count_drop)
+            self->dropped++;
         pthread_mutex_unlock(&self->mu);
         return -1;
     }
@@ -74,6 +75,10 @@ int tixd_queue_push(tixd_queue_t *self, const void *item)
         pthread_cond_signal(&self->cv);
     return 0;
 }
+
+int tixd_queue_push(tixd_queue_t *self, const void *item) { return s_push(self, item, true); }
+
+int tixd_queue_offer(tixd_queue_t *self, const void *item) { return s_push(self, item, false); }
 
 static void s_deadline(struct timespec *ts, int64_t timeout_ms)
 {

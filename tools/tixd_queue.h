@@ -15,6 +15,8 @@ void tixd_queue_destroy(tixd_queue_t **self_p);
 /* Copies `item` in and wakes the consumer. Never waits: -1 when full (the item is dropped
  * and counted), so a slow consumer cannot stall its producer. */
 int tixd_queue_push(tixd_queue_t *self, const void *item);
+/* As push, but a full queue is not counted as a drop (the caller will try again). */
+int tixd_queue_offer(tixd_queue_t *self, const void *item);
 
 /* Moves up to `max` items into `out`, waiting up to `timeout_ms` (0: no wait) for the first.
  * Returns the number moved (0 on timeout or after tixd_queue_wake). */

@@ -462,6 +462,62 @@ static void test_tampering_detected(void **state)
     s_stop(&s_p);
 }
 
+/* An attacker on an open line B sends a tick far ahead in sequence: the subscriber must check
+ * it against the publisher's replay, report it and keep the genuine feed flowing. */
+static void test_forged_sequence_dropped(void **state)
+{
+    (void)state;
+    s_start(&s_p, 0, NULL, 1);
+    void *actx = zmq_ctx_new();
+    void *evil = zmq_socket(actx, ZMQ_PUB);
+    assert_int_equal(zmq_bind(evil, "tcp://127.0.0.1:*"), 0);
+    char eep[256];
+    size_t el = sizeof eep;
+    assert_int_equal(zmq_getsockopt(evil, ZMQ_LAST_ENDPOINT, eep, &el), 0);
+    static s_got_t g;
+    memset(&g, 0, sizeof g);
+    tix_sub_cfg_t cfg = {0};
+    cfg.line_a = tix_pub_endpoint(s_p.pub, 0, 0);
+    cfg.line_b = eep;
+    cfg.recovery = tix_pub_recovery_endpoint(s_p.pub);
+    cfg.verify_key = s_sign.pk;
+    cfg.gap_wait_ms = 50;
+    cfg.heartbeat_ms = 50;
+    cfg.on_msg = s_on_msg;
+    cfg.on_event = s_on_event;
+    cfg.arg = &g;
+    char err[256];
+    tix_sub_t *s = tix_sub_new(&cfg, err, sizeof err);
+    assert_non_null(s);
+    s_keep(s);
+    assert_true(s_wait_joined(s, 1));
+    s_publish_ticks(&s_p, "T1", 2, 100);
+    s_poll_until(s, &g, 2);
+    uint8_t buf[TIX_WIRE_TICK_SIZE];
+    tix_wire_header_t h = {0};
+    h.channel_seq = 999999;
+    h.topic_seq = 1000000;
+    tix_wire_tick_t t = {.tier = "T1", .price = 666, .n_used = 3};
+    assert_int_equal(tix_wire_encode_tick(&h, &t, buf, sizeof buf), TIX_WIRE_TICK_SIZE);
+    for (int i = 0; i < 20; i++) { /* until the subscriber's connection to B carries it */
+        zmq_send(evil, "IDX.T1", 6, ZMQ_SNDMORE);
+        zmq_send(evil, buf, sizeof buf, 0);
+        assert_true(tix_sub_poll(s, 20) >= 0);
+    }
+    s_publish_ticks(&s_p, "T1", 5, 102);
+    s_poll_until(s, &g, 7);
+    tix_sub_stats_t st;
+    tix_sub_stats(s, &st);
+    assert_int_equal(g.ticks, 7); /* every genuine tick, none forged */
+    assert_int_equal(g.last_price, 106);
+    assert_true(st.tampered >= 1);
+    assert_true(g.events[TIX_SUB_EV_TAMPERED] >= 1);
+    s_drop(s);
+    zmq_close(evil);
+    zmq_ctx_term(actx);
+    s_stop(&s_p);
+}
+
 static void s_write(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -624,6 +680,7 @@ int main(void)
         cmocka_unit_test_teardown(test_wrong_key_reported, s_test_teardown),
         cmocka_unit_test_teardown(test_snapshot_late_join, s_test_teardown),
         cmocka_unit_test_teardown(test_tampering_detected, s_test_teardown),
+        cmocka_unit_test_teardown(test_forged_sequence_dropped, s_test_teardown),
         cmocka_unit_test_teardown(test_curve_allowlist, s_test_teardown),
         cmocka_unit_test_teardown(test_slow_subscriber_does_not_block, s_test_teardown),
         cmocka_unit_test_teardown(test_keys_files, s_test_teardown),

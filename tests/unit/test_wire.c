@@ -87,6 +87,11 @@ static void test_settlement_vector(void **state)
     size_t sl = tix_wire_settlement_signed_bytes(want, signed_bytes);
     assert_int_equal(sl, strlen(TIX_WIRE_SETTLEMENT_DOMAIN) + 72);
     assert_memory_equal(signed_bytes + sl - 8, s_kid, 8); /* key id is signed */
+    uint8_t bad[TIX_WIRE_SETTLEMENT_SIZE];
+    memcpy(bad, want, sizeof bad);
+    bad[TIX_WIRE_HEADER_SIZE + 52] = '/'; /* 2026/01-01 */
+    assert_int_equal(tix_wire_decode(bad, sizeof bad, &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "YYYY-MM-DD"));
 }
 
 static void test_quote_vector(void **state)
@@ -130,7 +135,7 @@ static void test_heartbeat_and_attest_vectors(void **state)
     for (int i = 0; i < 64; i++)
         a.signature[i] = (uint8_t)i;
     n = s_vector("attest", want, sizeof want);
-    h = s_hdr(10, 0, INT64_C(1767225602000000000));
+    h = s_hdr(10, 1, INT64_C(1767225602000000000));
     assert_int_equal(tix_wire_encode_attest(&h, &a, got, sizeof got), (int)n);
     assert_memory_equal(got, want, n);
     static tix_wire_msg_t m;
@@ -172,6 +177,8 @@ static void test_rejects(void **state)
     s_expect_reject(32 + 70, 1, 0, "padding");
     s_expect_reject(32 + 31, 'X', 0, "tier field");     /* no NUL terminator */
     s_expect_reject(32 + 20, 'Y', 0, "tier field");     /* garbage after the NUL */
+    s_expect_reject(32 + 0, '"', 0, "tier id");         /* not a tier id: would reach CSV/JSON */
+    s_expect_reject(16, 0, 0, "topic_seq 0");           /* data messages count from 1 */
 }
 
 static void test_encode_limits(void **state)
