@@ -404,6 +404,10 @@ int tix_storage_metrics(tix_storage_t *self, char *buf, size_t len)
 {
     tix_storage_stats_t s;
     tix_storage_stats(self, &s);
+    /* The error text goes into a comment line: a newline in it would break the format. */
+    for (char *c = s.last_error; *c; c++)
+        if (*c == '\n' || *c == '\r')
+            *c = ' ';
     int n = snprintf(buf, len,
                      "tix_storage_submitted_seq %llu\ntix_storage_journalled_seq %llu\n"
                      "tix_storage_durable_seq %llu\ntix_storage_archived_seq %llu\n"
