@@ -52,7 +52,10 @@ static const char *const s_scenario =
     "  faults = ( { kind = \"outlier\"; model = \"gpt-4o\"; factor_bp = 100000; } ); },\n"
     "{ name = \"stalled\"; format = \"ndjson\"; models = ( { id = \"qwen-max\"; input = \"1\"; output = \"1\"; } );\n"
     "  faults = ( { kind = \"stall\"; } ); },\n"
-    "{ name = \"fx\"; format = \"fx\"; rates = { CNY = \"0.1380\"; }; }\n"
+    /* The FX feed's body never changes (so polls get 304), it fails for a while, then answers
+     * 304 again: its rate must come back. */
+    "{ name = \"fx\"; format = \"fx\"; rates = { CNY = \"0.1380\"; };\n"
+    "  faults = ( { kind = \"stale\"; }, { kind = \"http_500\"; from_ms = 1500; to_ms = 4000; } ); }\n"
     ");\n";
 
 /* name → kind, preset, extra keys of the collector config. */
@@ -140,7 +143,7 @@ static void s_write_config(void)
                      strstr(s_provs[i][3], "timeout_ms") ? "" : "timeout_ms = 1000;", s_provs[i][3]);
     p += sprintf(p, "{ name = \"drop\"; kind = \"csv_file\"; path = \"%s/drop\"; }\n);\n", s_dir);
     sprintf(p, "fx_feed = { url = \"http://127.0.0.1:%d/fx\"; rates = \"rates\"; currencies = [ \"CNY\" ];\n"
-               "  interval_ms = 500; stale_ms = 5000; };\n", s_port("fx"));
+               "  interval_ms = 300; stale_ms = 1000; };\n", s_port("fx"));
     s_write("tix.conf", buf);
 }
 
@@ -254,10 +257,22 @@ static void test_collectors_against_sim(void **state)
     snprintf(to, sizeof to, "%s/drop/c-late.csv", s_dir);
     assert_int_equal(rename(from, to), 0);
     int64_t deadline = tix_time_mono_ns() + 40 * TIX_NS_PER_S;
-    for (int i = 0; i < 100000 && tix_time_mono_ns() < deadline && !s_all_seen(col, seen); i++)
+    bool fx_was_ok = false, fx_went_stale = false, fx_back = false;
+    for (int i = 0; i < 100000 && tix_time_mono_ns() < deadline && !(s_all_seen(col, seen) && fx_back);
+         i++) {
         assert_int_equal(tix_collector_step(col, 50), 0);
+        int64_t cny = tix_norm_fx(norm, "CNY");
+        fx_was_ok |= cny == 138000000;
+        fx_went_stale |= fx_was_ok && cny < 0;
+        fx_back |= fx_went_stale && cny == 138000000;
+    }
     tix_collector_summary(col, stderr);
     assert_true(s_all_seen(col, seen));
+    /* Stale FX withdrew CNY (quotes refused no_fx_rate), and a 304 afterwards restored it. */
+    assert_true(fx_went_stale);
+    assert_true(fx_back);
+    assert_true(s_st(col, "fx_feed")->not_modified >= 1);
+    assert_true(s_st(col, "good-ds")->refused[TIX_REASON_NO_FX_RATE] >= 1);
     /* Bad providers never delivered and are not UP; good ones are. */
     const char *bad[] = {"bad-500", "bad-timeout", "bad-json", "bad-trunc"};
     for (int i = 0; i < 4; i++) {
