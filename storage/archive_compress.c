@@ -34,18 +34,7 @@ static hsize_t s_rows(hid_t d)
 static int s_read(hid_t d, hid_t type, hsize_t at, size_t n, void *buf, size_t row_size)
 {
     memset(buf, 0, n * row_size);
-    hsize_t cnt = n;
-    hid_t fs = H5Dget_space(d), ms = H5Screate_simple(1, &cnt, NULL);
-    int rc = fs >= 0 && ms >= 0 &&
-                     H5Sselect_hyperslab(fs, H5S_SELECT_SET, &at, NULL, &cnt, NULL) >= 0 &&
-                     H5Dread(d, type, ms, fs, H5P_DEFAULT, buf) >= 0
-                 ? 0
-                 : -1;
-    if (fs >= 0)
-        H5Sclose(fs);
-    if (ms >= 0)
-        H5Sclose(ms);
-    return rc;
+    return tix_ads_rows(d, type, at, n, buf, false);
 }
 
 static herr_t s_copy_attr(hid_t loc, const char *name, const H5A_info_t *info, void *arg)

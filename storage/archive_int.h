@@ -24,6 +24,9 @@ hid_t tix_h5_fapl(void);
 /* Creates /names and every dataset, empty and chunked (chunks no larger than `rows[i]`
  * when given), with shuffle+deflate when `compress`. ids[i] < 0 where creation failed. */
 int tix_ads_create_all(hid_t file, hid_t *ids, const hsize_t *rows, bool compress);
+/* Reads (write false) or writes rows [at, at+n) of dataset `d` as `type`; the dataset must
+ * already hold them. -1 on HDF5 error. */
+int tix_ads_rows(hid_t d, hid_t type, hsize_t at, size_t n, void *buf, bool write);
 /* Appends `n` rows of `type` at row `at` of dataset `d`. -1 on HDF5 error. */
 int tix_ads_append(hid_t d, hid_t type, hsize_t at, const void *rows, size_t n);
 /* fsync of the directory holding `path` (after a rename). */

@@ -204,18 +204,9 @@ int tix_afile_read(tix_afile_t *self, tix_ads_t ds, uint64_t start, size_t count
     if (count == 0)
         return 0;
     memset(rows, 0, count * tix_ads_info[ds].row_size);
-    hsize_t at = start, cnt = count;
-    hid_t fs = H5Dget_space(self->ds[ds]), ms = H5Screate_simple(1, &cnt, NULL);
-    int rc = fs >= 0 && ms >= 0 &&
-                     H5Sselect_hyperslab(fs, H5S_SELECT_SET, &at, NULL, &cnt, NULL) >= 0 &&
-                     H5Dread(self->ds[ds], self->type[ds], ms, fs, H5P_DEFAULT, rows) >= 0
-                 ? 0
-                 : tix_h5_fail(tix_ads_info[ds].path, self->path);
-    if (fs >= 0)
-        H5Sclose(fs);
-    if (ms >= 0)
-        H5Sclose(ms);
-    return rc;
+    if (tix_ads_rows(self->ds[ds], self->type[ds], start, count, rows, false) != 0)
+        return tix_h5_fail(tix_ads_info[ds].path, self->path);
+    return 0;
 }
 
 const char *tix_afile_name(const tix_afile_t *self, tix_ads_t ds, int64_t id)

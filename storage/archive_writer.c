@@ -111,16 +111,14 @@ int tix_ads_create_all(hid_t file, hid_t *ids, const hsize_t *rows, bool compres
     return 0;
 }
 
-/* Appends `n` rows at row `at` of dataset `d` (extend, select, write). */
-int tix_ads_append(hid_t d, hid_t type, hsize_t at, const void *rows, size_t n)
+int tix_ads_rows(hid_t d, hid_t type, hsize_t at, size_t n, void *buf, bool write)
 {
-    hsize_t size = at + n, cnt = n;
-    if (H5Dset_extent(d, &size) < 0)
-        return -1;
+    hsize_t cnt = n;
     hid_t fs = H5Dget_space(d), ms = H5Screate_simple(1, &cnt, NULL);
     int rc = fs >= 0 && ms >= 0 &&
                      H5Sselect_hyperslab(fs, H5S_SELECT_SET, &at, NULL, &cnt, NULL) >= 0 &&
-                     H5Dwrite(d, type, ms, fs, H5P_DEFAULT, rows) >= 0
+                     (write ? H5Dwrite(d, type, ms, fs, H5P_DEFAULT, buf)
+                            : H5Dread(d, type, ms, fs, H5P_DEFAULT, buf)) >= 0
                  ? 0
                  : -1;
     if (fs >= 0)
@@ -128,6 +126,15 @@ int tix_ads_append(hid_t d, hid_t type, hsize_t at, const void *rows, size_t n)
     if (ms >= 0)
         H5Sclose(ms);
     return rc;
+}
+
+/* Appends `n` rows at row `at` of dataset `d` (extend, select, write). */
+int tix_ads_append(hid_t d, hid_t type, hsize_t at, const void *rows, size_t n)
+{
+    hsize_t size = at + n;
+    if (H5Dset_extent(d, &size) < 0)
+        return -1;
+    return tix_ads_rows(d, type, at, n, (void *)rows, true); /* written, not modified */
 }
 
 static int s_tier_rows(tix_archive_t *self, const tix_archive_meta_t *meta)
