@@ -217,6 +217,24 @@ char *tix_price_format(tix_price_t p, char *buf, size_t len)
     return buf;
 }
 
+char *tix_decimal_format(int64_t v, int dec, char *buf, size_t len)
+{
+    uint64_t pow = 1;
+    for (int i = 0; i < dec; i++)
+        pow *= 10;
+    /* The magnitude as unsigned, so negative values format too (INT64_MIN included). */
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    int n = snprintf(buf, len, "%s%llu.%0*llu", v < 0 ? "-" : "", (unsigned long long)(mag / pow),
+                     dec, (unsigned long long)(mag % pow));
+    if (n < 0 || (size_t)n >= len)
+        return buf; /* truncated: the caller's buffer was too small */
+    while (n > 0 && buf[n - 1] == '0')
+        buf[--n] = '\0';
+    if (n > 0 && buf[n - 1] == '.')
+        buf[--n] = '\0';
+    return buf;
+}
+
 int tix_unit_parse(const char *text, tix_unit_t *out)
 {
     if (strcmp(text, "token") == 0)

@@ -214,19 +214,6 @@ static int s_timed_now(const tix_extract_t *x, json_object *root, json_object *e
     return s <= e ? (tod >= s && tod < e) : (tod >= s || tod < e);
 }
 
-/* Writes v × 10^-dec as the shortest exact decimal text. */
-static void s_fmt_fixed(int64_t v, int dec, char *buf, size_t cap)
-{
-    int64_t pow = 1;
-    for (int i = 0; i < dec; i++)
-        pow *= 10;
-    int n = snprintf(buf, cap, "%lld.%0*lld", (long long)(v / pow), dec, (long long)(v % pow));
-    while (n > 0 && buf[n - 1] == '0')
-        buf[--n] = '\0';
-    if (n > 0 && buf[n - 1] == '.')
-        buf[--n] = '\0';
-}
-
 tix_price_t tix_extract_discount(tix_price_t local, int64_t d_e9)
 {
     return (tix_price_t)tix_round_div((__int128)local * (TIX_PRICE_SCALE - d_e9), TIX_PRICE_SCALE);
@@ -240,7 +227,7 @@ static void s_apply_discount(char *text, tix_unit_t unit, int64_t d_e9)
     if (!text[0] || tix_price_parse(text, unit, &local) != TIX_PRICE_OK)
         return;
     int dec = unit == TIX_UNIT_TOKEN ? 15 : unit == TIX_UNIT_1K ? 12 : 9;
-    s_fmt_fixed(tix_extract_discount(local, d_e9), dec, text, TIX_X_TEXT_MAX);
+    tix_decimal_format(tix_extract_discount(local, d_e9), dec, text, TIX_X_TEXT_MAX);
 }
 
 static int s_discount(const tix_extract_t *x, json_object *root, json_object *elem,

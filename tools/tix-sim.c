@@ -176,25 +176,11 @@ static const s_fault_t *s_fault(const s_prov_t *p, int kind, int64_t now_ms, uin
     return NULL;
 }
 
-/* Writes v × 10^-dec as the shortest exact decimal. */
-static const char *s_fmt(tix_price_t v, int dec, char *buf, size_t cap)
-{
-    int64_t pow = 1;
-    for (int i = 0; i < dec; i++)
-        pow *= 10;
-    int n = snprintf(buf, cap, "%lld.%0*lld", (long long)(v / pow), dec, (long long)(v % pow));
-    while (n > 0 && buf[n - 1] == '0')
-        buf[--n] = '\0';
-    if (n > 0 && buf[n - 1] == '.')
-        buf[--n] = '\0';
-    return buf;
-}
-
 /* A price per `unit_dec` (15 per token, 12 per 1K, 9 per 1M) as a JSON string or number. */
 static json_object *s_price(tix_price_t v, int dec, bool as_number)
 {
     char b[48];
-    s_fmt(v, dec, b, sizeof b);
+    tix_decimal_format(v, dec, b, sizeof b);
     return as_number ? json_object_new_double_s(strtod(b, NULL), b) : json_object_new_string(b);
 }
 
@@ -540,12 +526,12 @@ static void s_batch(s_stream_t *s, int64_t now)
     for (int i = 0; i < p->nmodels; i++) {
         tix_price_t v[3];
         s_prices(p, &p->models[i], now / s_update_ms, out, v);
-        s_fmt(v[0], 9, a, sizeof a);
+        tix_decimal_format(v[0], 9, a, sizeof a);
         s_line(s, "{\"type\":\"trade\",\"model\":\"%s\",\"side\":\"%s\",\"price\":\"%s\",\"qty\":%llu,\"ts\":%lld}\n",
                p->models[i].id, s_next(&s->rng) & 1 ? "buy" : "sell", a,
                (unsigned long long)(1000 + s_next(&s->rng) % 99000), (long long)ts);
         s_line(s, "{\"type\":\"quote\",\"model\":\"%s\",\"input\":\"%s\",\"output\":\"%s\",\"ts\":%lld}\n",
-               p->models[i].id, s_fmt(v[0], 9, a, sizeof a), s_fmt(v[1], 9, b, sizeof b),
+               p->models[i].id, tix_decimal_format(v[0], 9, a, sizeof a), tix_decimal_format(v[1], 9, b, sizeof b),
                (long long)ts);
     }
     pthread_mutex_unlock(&p->mu);

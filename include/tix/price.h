@@ -59,6 +59,10 @@ int64_t tix_round_div(__int128 a, int64_t b);
  * TIX_PRICE_NULL is written as "" (absent). `len` should be >= TIX_PRICE_TEXT_MAX. */
 char *tix_price_format(tix_price_t p, char *buf, size_t len);
 
+/* Writes v × 10^-dec (0 <= dec <= 18) as the shortest exact decimal text ("2.25", "3"):
+ * how a scaled value goes back to a provider-style decimal. Returns `buf`. */
+char *tix_decimal_format(int64_t v, int dec, char *buf, size_t len);
+
 /* Parses "token", "1k" or "1m" (case-sensitive); -1 if none. */
 int tix_unit_parse(const char *text, tix_unit_t *out) __attribute__((warn_unused_result));
 const char *tix_unit_name(tix_unit_t unit);

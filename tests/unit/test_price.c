@@ -170,6 +170,24 @@ static void test_format(void **state)
     assert_string_equal(tix_price_format(TIX_PRICE_NULL, b, sizeof b), "");
 }
 
+static void test_decimal_format(void **state)
+{
+    (void)state;
+    char b[40];
+    assert_string_equal(tix_decimal_format(2250000000, 9, b, sizeof b), "2.25");
+    assert_string_equal(tix_decimal_format(3000000000, 9, b, sizeof b), "3");
+    assert_string_equal(tix_decimal_format(0, 9, b, sizeof b), "0");
+    assert_string_equal(tix_decimal_format(1, 9, b, sizeof b), "0.000000001");
+    assert_string_equal(tix_decimal_format(-1500, 3, b, sizeof b), "-1.5");
+    assert_string_equal(tix_decimal_format(INT64_MIN, 9, b, sizeof b), "-9223372036.854775808");
+    assert_string_equal(tix_decimal_format(42, 0, b, sizeof b), "42");
+    /* it reads back exactly */
+    tix_price_t back;
+    assert_int_equal(tix_price_parse(tix_decimal_format(123456789, 9, b, sizeof b), TIX_UNIT_1M, &back),
+                     TIX_PRICE_OK);
+    assert_int_equal(back, 123456789);
+}
+
 static void test_format_parse_roundtrip(void **state)
 {
     (void)state;
@@ -204,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_decimal9),       cmocka_unit_test(test_convert),
         cmocka_unit_test(test_round_div),      cmocka_unit_test(test_format),
         cmocka_unit_test(test_format_parse_roundtrip), cmocka_unit_test(test_units),
+        cmocka_unit_test(test_decimal_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
