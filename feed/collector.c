@@ -347,39 +347,30 @@ void tix_col_attempt_done(tix_prov_t *p, bool ok)
                  tix_health_name(p->health));
 }
 
-json_object *tix_col_parse(tix_prov_t *p, const char *buf, size_t len)
+const tix_json_val_t *tix_col_parse(tix_prov_t *p, const char *buf, size_t len)
 {
-    json_tokener *tok = p->col->tok;
-    json_tokener_reset(tok);
-    json_object *doc = len ? json_tokener_parse_ex(tok, buf, (int)len) : NULL;
-    enum json_tokener_error e = json_tokener_get_error(tok);
-    if (!doc) {
-        if (len == 0 || e == json_tokener_continue)
-            tix_col_fault(p, TIX_FAULT_TRUNCATED, "JSON ends early after %zu bytes", len);
-        else
-            tix_col_fault(p, TIX_FAULT_BAD_JSON, "not JSON at byte %zu: %s",
-                          json_tokener_get_parse_end(tok), json_tokener_error_desc(e));
-        return NULL;
-    }
-    size_t end = json_tokener_get_parse_end(tok);
-    while (end < len && isspace((unsigned char)buf[end]))
-        end++;
-    if (end < len) {
-        tix_col_fault(p, TIX_FAULT_BAD_JSON, "text after the JSON document at byte %zu", end);
-        json_object_put(doc);
-        return NULL;
-    }
-    return doc;
+    tix_json_t *j = p->col->json;
+    const tix_json_val_t *doc = tix_json_parse(j, buf, len);
+    if (doc)
+        return doc;
+    tix_json_status_t st = tix_json_status(j);
+    if (st == TIX_JSON_TRUNCATED)
+        tix_col_fault(p, TIX_FAULT_TRUNCATED, "JSON ends early after %zu bytes (%s)", len, tix_json_error(j));
+    else if (st == TIX_JSON_NOMEM)
+        tix_col_fault(p, TIX_FAULT_TOO_LARGE, "%s", tix_json_error(j));
+    else
+        tix_col_fault(p, TIX_FAULT_BAD_JSON, "not JSON at byte %zu: %s", tix_json_error_at(j), tix_json_error(j));
+    return NULL;
 }
 
 typedef struct {
     tix_prov_t *p;
-    json_object *root;
+    const tix_json_val_t *root;
     int64_t recv_ns;
     int elems, quotes, stale;
 } s_doc_t;
 
-static int s_one_elem(void *arg, json_object *elem)
+static int s_one_elem(void *arg, const tix_json_val_t *elem)
 {
     s_doc_t *d = arg;
     tix_xquote_t xq;
@@ -401,7 +392,7 @@ static int s_one_elem(void *arg, json_object *elem)
     return 0;
 }
 
-int tix_col_extract_doc(tix_prov_t *p, json_object *doc, int64_t recv_ns, int *nstale)
+int tix_col_extract_doc(tix_prov_t *p, const tix_json_val_t *doc, int64_t recv_ns, int *nstale)
 {
     s_doc_t d = {p, doc, recv_ns, 0, 0, 0};
     tix_extract_each(&p->x, doc, s_one_elem, &d);
@@ -481,9 +472,9 @@ tix_collector_t *tix_collector_new(const tix_config_t *cfg, tix_norm_t *norm, un
     if (!self->p || l.errors > 0)
         goto fail;
     self->multi = curl_multi_init();
-    self->tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
-    if (!self->multi || !self->tok) {
-        TIX_SET_ERR(ENOMEM, "cannot create the curl multi handle or the JSON tokener");
+    self->json = tix_json_new();
+    if (!self->multi || !self->json) {
+        TIX_SET_ERR(ENOMEM, "cannot create the curl multi handle or the JSON parser");
         goto fail;
     }
     int64_t now = tix_time_mono_ns();
@@ -514,8 +505,7 @@ void tix_collector_destroy(tix_collector_t **self_p)
     s_free_all(self->p, self->np);
     if (self->multi)
         curl_multi_cleanup(self->multi);
-    if (self->tok)
-        json_tokener_free(self->tok);
+    tix_json_destroy(&self->json);
     if (self->ino_fd >= 0)
         close(self->ino_fd);
     if (self->zctx)

@@ -6,7 +6,7 @@
 #include "tix_extract.h"
 
 #include <curl/curl.h>
-#include <json-c/json.h>
+#include "tix_json.h"
 
 typedef enum { S_HTTP = 0, S_NDJSON, S_CSV, S_ZMQ, S_FX } s_kind_t;
 
@@ -71,7 +71,7 @@ struct tix_collector_s {
     tix_prov_t *p;
     int np;
     CURLM *multi;
-    json_tokener *tok;
+    tix_json_t *json; /* one parser: documents are handled one at a time */
     int ino_fd;
     void *zctx;
     uint64_t rng;
@@ -90,15 +90,15 @@ void tix_col_fault(tix_prov_t *p, tix_fault_t f, const char *fmt, ...)
 /* Ends an attempt: success resets the backoff; failure schedules a retry with backoff. */
 void tix_col_attempt_done(tix_prov_t *p, bool ok);
 /* Parses a whole JSON document: NULL on error, having counted bad_json or truncated. */
-json_object *tix_col_parse(tix_prov_t *p, const char *buf, size_t len);
+const tix_json_val_t *tix_col_parse(tix_prov_t *p, const char *buf, size_t len);
 /* Extracts and emits every element of `doc`; returns the number of quotes accepted or
  * withheld as stale (-1 if the list reached nothing). */
-int tix_col_extract_doc(tix_prov_t *p, json_object *doc, int64_t recv_ns, int *nstale);
+int tix_col_extract_doc(tix_prov_t *p, const tix_json_val_t *doc, int64_t recv_ns, int *nstale);
 
 /* Adapters. */
 int tix_http_start(tix_prov_t *p);              /* begins one poll (http_poll, fx feed) */
 void tix_http_done(tix_prov_t *p, CURLcode res); /* a poll transfer finished */
-void tix_fx_body(tix_prov_t *p, json_object *doc);
+void tix_fx_body(tix_prov_t *p, const tix_json_val_t *doc);
 int tix_stream_start(tix_prov_t *p);
 void tix_stream_done(tix_prov_t *p, CURLcode res);
 void tix_stream_check(tix_prov_t *p, int64_t now); /* stall watchdog, once-mode end */

@@ -157,14 +157,14 @@ static tix_x_result_t s_refuse(tix_norm_error_t *err, tix_reason_t r, const char
 }
 
 /* Scalar text at `p` into buf; 0 absent (no path, no value or null), 1 present, -1 refused. */
-static int s_scalar(const tix_jpath_t *p, json_object *root, json_object *elem,
+static int s_scalar(const tix_jpath_t *p, const tix_json_val_t *root, const tix_json_val_t *elem,
                     const char *field, char *buf, size_t cap, tix_norm_error_t *err)
 {
     buf[0] = '\0';
     if (!p)
         return 0;
-    json_object *v = tix_jpath_get(p, root, elem);
-    if (!v || json_object_is_type(v, json_type_null))
+    const tix_json_val_t *v = tix_jpath_get(p, root, elem);
+    if (!v || v->type == TIX_JSON_NULL)
         return 0;
     size_t len;
     const char *t = tix_json_text(v, &len);
@@ -174,11 +174,17 @@ static int s_scalar(const tix_jpath_t *p, json_object *root, json_object *elem,
         return -1;
     }
     if (len >= cap) {
-        s_refuse(err, TIX_REASON_BAD_NUMBER, field, "%s (%s): text of %zu bytes is too long: '%.40s...'",
-                 field, tix_jpath_text(p), len, t);
+        s_refuse(err, TIX_REASON_BAD_NUMBER, field, "%s (%s): text of %zu bytes is too long: '%.*s...'",
+                 field, tix_jpath_text(p), len, (int)(len < 40 ? len : 40), t);
         return -1;
     }
-    memcpy(buf, t, len + 1);
+    if (memchr(t, '\0', len)) {
+        s_refuse(err, TIX_REASON_BAD_NUMBER, field, "%s (%s): text holds a NUL character (\\u0000)",
+                 field, tix_jpath_text(p));
+        return -1;
+    }
+    memcpy(buf, t, len);
+    buf[len] = '\0';
     return 1;
 }
 
@@ -193,7 +199,7 @@ static int64_t s_hhmm(const char *t)
 
 /* Whether the timed prices are in force at recv_ns: [start, end) UTC, wrapping midnight.
  * 1 yes, 0 no, -1 refused (malformed window). */
-static int s_timed_now(const tix_extract_t *x, json_object *root, json_object *elem,
+static int s_timed_now(const tix_extract_t *x, const tix_json_val_t *root, const tix_json_val_t *elem,
                        int64_t recv_ns, tix_norm_error_t *err)
 {
     char a[16], b[16];
@@ -230,7 +236,7 @@ static void s_apply_discount(char *text, tix_unit_t unit, int64_t d_e9)
     tix_decimal_format(tix_extract_discount(local, d_e9), dec, text, TIX_X_TEXT_MAX);
 }
 
-static int s_discount(const tix_extract_t *x, json_object *root, json_object *elem,
+static int s_discount(const tix_extract_t *x, const tix_json_val_t *root, const tix_json_val_t *elem,
                       int64_t *d_e9, tix_norm_error_t *err)
 {
     char t[TIX_X_TEXT_MAX];
@@ -252,7 +258,7 @@ static int s_discount(const tix_extract_t *x, json_object *root, json_object *el
 }
 
 /* The source's own timestamp in ns, or -1 when it gives none; -2 refused. */
-static int64_t s_timestamp(const tix_extract_t *x, json_object *root, json_object *elem,
+static int64_t s_timestamp(const tix_extract_t *x, const tix_json_val_t *root, const tix_json_val_t *elem,
                            tix_norm_error_t *err)
 {
     char t[TIX_X_TEXT_MAX];
@@ -283,7 +289,7 @@ static int64_t s_timestamp(const tix_extract_t *x, json_object *root, json_objec
 }
 
 /* Input, output and cached prices: the timed ones when in force, else the regular ones. */
-static int s_prices(const tix_extract_t *x, json_object *root, json_object *elem, int timed,
+static int s_prices(const tix_extract_t *x, const tix_json_val_t *root, const tix_json_val_t *elem, int timed,
                     tix_xquote_t *o, tix_norm_error_t *err)
 {
     const tix_jpath_t *pi = timed && x->t_input ? x->t_input : x->input;
@@ -310,15 +316,14 @@ static int s_prices(const tix_extract_t *x, json_object *root, json_object *elem
 }
 
 /* Message type for NDJSON streams: quote, trade or something else. */
-static tix_x_result_t s_type(const tix_extract_t *x, json_object *root, json_object *elem)
+static tix_x_result_t s_type(const tix_extract_t *x, const tix_json_val_t *root, const tix_json_val_t *elem)
 {
     if (!x->type_path)
         return TIX_X_QUOTE;
-    json_object *v = tix_jpath_get(x->type_path, root, elem);
-    const char *t = v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-    if (x->quote_type[0] ? strcmp(t, x->quote_type) == 0 : !x->trade_type[0])
+    const tix_json_val_t *v = tix_jpath_get(x->type_path, root, elem);
+    if (x->quote_type[0] ? tix_json_is_string(v, x->quote_type) : !x->trade_type[0])
         return TIX_X_QUOTE;
-    if (x->trade_type[0] && strcmp(t, x->trade_type) == 0)
+    if (x->trade_type[0] && tix_json_is_string(v, x->trade_type))
         return TIX_X_TRADE;
     return TIX_X_IGNORED;
 }
@@ -337,21 +342,22 @@ static void s_link(tix_xquote_t *o, const char *provider, int64_t recv_ns, tix_u
     r->volume = o->volume[0] ? o->volume : NULL;
 }
 
-static tix_x_result_t s_model(const tix_extract_t *x, json_object *root, json_object *elem,
+static tix_x_result_t s_model(const tix_extract_t *x, const tix_json_val_t *root, const tix_json_val_t *elem,
                               tix_xquote_t *o, tix_norm_error_t *err)
 {
-    json_object *m = tix_jpath_get(x->model, root, elem);
-    if (!m || !json_object_is_type(m, json_type_string) || json_object_get_string_len(m) == 0)
+    const tix_json_val_t *m = tix_jpath_get(x->model, root, elem);
+    if (!m || m->type != TIX_JSON_STRING || m->len == 0 || memchr(m->text, '\0', m->len))
         return s_refuse(err, TIX_REASON_MISSING_FIELD, "model", "model (%s): %s", tix_jpath_text(x->model),
-                        m ? "not a non-empty string" : "missing");
-    if ((size_t)json_object_get_string_len(m) >= sizeof o->model)
+                        m ? "not a non-empty string without NUL characters" : "missing");
+    if (m->len >= sizeof o->model)
         return s_refuse(err, TIX_REASON_MISSING_FIELD, "model", "model (%s): id longer than %zu bytes",
                         tix_jpath_text(x->model), sizeof o->model - 1);
-    memcpy(o->model, json_object_get_string(m), (size_t)json_object_get_string_len(m) + 1);
+    memcpy(o->model, m->text, m->len);
+    o->model[m->len] = '\0';
     return TIX_X_QUOTE;
 }
 
-tix_x_result_t tix_extract_elem(const tix_extract_t *x, json_object *root, json_object *elem,
+tix_x_result_t tix_extract_elem(const tix_extract_t *x, const tix_json_val_t *root, const tix_json_val_t *elem,
                                 const char *provider, int64_t recv_ns, tix_xquote_t *o,
                                 tix_norm_error_t *err)
 {
@@ -399,8 +405,8 @@ tix_x_result_t tix_extract_elem(const tix_extract_t *x, json_object *root, json_
     return TIX_X_QUOTE;
 }
 
-int tix_extract_each(const tix_extract_t *x, json_object *root,
-                     int (*fn)(void *arg, json_object *elem), void *arg)
+int tix_extract_each(const tix_extract_t *x, const tix_json_val_t *root,
+                     int (*fn)(void *arg, const tix_json_val_t *elem), void *arg)
 {
     if (!x->list)
         return fn(arg, root);

@@ -95,12 +95,11 @@ int tix_http_start(tix_prov_t *p)
 /* Extracts a price list and emits its quotes; false when it held nothing usable. */
 static bool s_price_list(tix_prov_t *p, const char *buf, size_t len, int64_t recv_ns)
 {
-    json_object *doc = tix_col_parse(p, buf, len);
+    const tix_json_val_t *doc = tix_col_parse(p, buf, len);
     if (!doc)
         return false;
     int stale = 0;
     int n = tix_col_extract_doc(p, doc, recv_ns, &stale);
-    json_object_put(doc);
     if (n > 0 && stale == n) {
         tix_col_fault(p, TIX_FAULT_STALE_SOURCE,
                       "every quote's source timestamp is older than max_age_ms %lld",
@@ -142,23 +141,19 @@ void tix_http_done(tix_prov_t *p, CURLcode res)
         if (p->kind == S_FX) {
             /* Unchanged rates are fresh rates: apply them again, which also ends a stale
              * spell (they were withdrawn when the feed went stale). */
-            json_object *doc = tix_col_parse(p, p->last_body, p->last_len);
+            const tix_json_val_t *doc = tix_col_parse(p, p->last_body, p->last_len);
             ok = doc != NULL;
-            if (doc) {
+            if (doc)
                 tix_fx_body(p, doc);
-                json_object_put(doc);
-            }
         } else {
             ok = s_price_list(p, p->last_body, p->last_len, recv_ns);
         }
     } else if (status == 200) {
         if (p->kind == S_FX) {
-            json_object *doc = tix_col_parse(p, p->body ? p->body : "", p->blen);
+            const tix_json_val_t *doc = tix_col_parse(p, p->body ? p->body : "", p->blen);
             ok = doc != NULL;
-            if (doc) {
+            if (doc)
                 tix_fx_body(p, doc);
-                json_object_put(doc);
-            }
         } else {
             ok = s_price_list(p, p->body ? p->body : "", p->blen, recv_ns);
         }
@@ -172,19 +167,23 @@ void tix_http_done(tix_prov_t *p, CURLcode res)
 }
 
 /* FX feed body: `rates` reaches an object { "CNY": "0.1380", ... } of USD per unit. */
-void tix_fx_body(tix_prov_t *p, json_object *doc)
+void tix_fx_body(tix_prov_t *p, const tix_json_val_t *doc)
 {
-    json_object *rates = p->fx_rates ? tix_jpath_get(p->fx_rates, doc, doc) : NULL;
-    if (!rates || !json_object_is_type(rates, json_type_object)) {
+    const tix_json_val_t *rates = p->fx_rates ? tix_jpath_get(p->fx_rates, doc, doc) : NULL;
+    if (!rates || rates->type != TIX_JSON_OBJECT) {
         tix_col_fault(p, TIX_FAULT_NO_QUOTES, "rates path '%s' reached %s, not an object",
                       p->fx_rates ? tix_jpath_text(p->fx_rates) : "", tix_json_type_word(rates));
         return;
     }
     int fresh = 0;
     for (int j = 0; j < p->nfx_codes; j++) {
-        json_object *v = NULL;
-        const char *t = json_object_object_get_ex(rates, p->fx_codes[j], &v) ? tix_json_text(v, NULL)
-                                                                             : NULL;
+        char buf[64];
+        size_t len = 0;
+        const char *t = tix_json_text(tix_json_member(rates, p->fx_codes[j], strlen(p->fx_codes[j])), &len);
+        if (t) { /* the text is not NUL-terminated in the document */
+            snprintf(buf, sizeof buf, "%.*s", (int)(len < sizeof buf - 1 ? len : sizeof buf - 1), t);
+            t = buf;
+        }
         int64_t rate;
         if (!t || tix_decimal9_parse(t, &rate) != TIX_PRICE_OK || rate <= 0) {
             tix_norm_error_t err = {TIX_REASON_NO_FX_RATE, p->fx_codes[j], ""};

@@ -1,4 +1,4 @@
-/* JSON path compilation and evaluation over json-c trees, exact literal text of numbers. */
+/* JSON path compilation and evaluation over parsed documents (tix_json), exact literal text of numbers. */
 #include "tix_jsonpath.h"
 #include "tix/price.h"
 #include "tix_err.h"
@@ -13,6 +13,7 @@ typedef enum { S_MEMBER, S_INDEX, S_ALL, S_MIN } s_kind_t;
 typedef struct {
     s_kind_t kind;
     char *name;   /* S_MEMBER: the member; S_MIN: the member compared */
+    size_t name_len;
     size_t index; /* S_INDEX */
 } s_step_t;
 
@@ -56,6 +57,7 @@ static int s_push(tix_jpath_t *self, s_kind_t kind, const char *name, size_t len
     s->name = NULL;
     if (name && !(s->name = strndup(name, len)))
         return -1;
+    s->name_len = len;
     self->nsteps++;
     return 0;
 }
@@ -135,46 +137,26 @@ tix_jpath_t *tix_jpath_new(const char *text)
 const char *tix_jpath_text(const tix_jpath_t *self) { return self->text; }
 bool tix_jpath_from_root(const tix_jpath_t *self) { return self->root; }
 
-const char *tix_json_text(json_object *v, size_t *len)
+const char *tix_json_text(const tix_json_val_t *v, size_t *len)
 {
-    const char *s = NULL;
-    switch (json_object_get_type(v)) {
-    case json_type_string:
-        s = json_object_get_string(v);
-        if (len)
-            *len = (size_t)json_object_get_string_len(v);
-        return s;
-    case json_type_int:
-    case json_type_double:
-        /* A parsed double serializes as the text it was parsed from (json-c keeps it). */
-        s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-        break;
-    default:
+    if (!v || (v->type != TIX_JSON_STRING && v->type != TIX_JSON_NUMBER))
         return NULL;
-    }
-    if (s && len)
-        *len = strlen(s);
-    return s;
-}
-
-const char *tix_json_type_word(json_object *v)
-{
-    return v ? json_type_to_name(json_object_get_type(v)) : "nothing";
+    if (len)
+        *len = v->len;
+    return v->text;
 }
 
 /* The element of array `a` whose member `name` is the smallest number (first on ties). */
-static json_object *s_min_elem(json_object *a, const char *name)
+static const tix_json_val_t *s_min_elem(const tix_json_val_t *a, const s_step_t *step)
 {
-    json_object *best = NULL;
+    const tix_json_val_t *best = NULL;
     tix_price_t best_v = 0;
-    size_t n = json_object_array_length(a);
-    for (size_t i = 0; i < n; i++) {
-        json_object *e = json_object_array_get_idx(a, i), *f = NULL;
+    for (const tix_json_val_t *e = tix_json_first(a); e; e = tix_json_next(e)) {
+        const tix_json_val_t *f = tix_json_member(e, step->name, step->name_len);
         size_t len;
         const char *t;
         tix_price_t v;
-        if (!json_object_object_get_ex(e, name, &f) || !(t = tix_json_text(f, &len)) ||
-            tix_price_parse_n(t, len, TIX_UNIT_1M, &v) != TIX_PRICE_OK)
+        if (!(t = tix_json_text(f, &len)) || tix_price_parse_n(t, len, TIX_UNIT_1M, &v) != TIX_PRICE_OK)
             continue;
         if (!best || v < best_v) {
             best = e;
@@ -185,53 +167,47 @@ static json_object *s_min_elem(json_object *a, const char *name)
 }
 
 /* Walks steps [k, n) from `cur`; calls fn for each value reached. */
-static int s_walk(const tix_jpath_t *self, size_t k, json_object *cur,
-                  int (*fn)(void *, json_object *), void *arg)
+static int s_walk(const tix_jpath_t *self, size_t k, const tix_json_val_t *cur,
+                  int (*fn)(void *, const tix_json_val_t *), void *arg)
 {
     for (; k < self->nsteps && cur; k++) {
         const s_step_t *s = &self->steps[k];
-        json_object *next = NULL;
         if (s->kind == S_MEMBER) {
-            if (!json_object_is_type(cur, json_type_object) ||
-                !json_object_object_get_ex(cur, s->name, &next))
-                return 0;
-        } else if (!json_object_is_type(cur, json_type_array)) {
+            cur = tix_json_member(cur, s->name, s->name_len);
+        } else if (cur->type != TIX_JSON_ARRAY) {
             return 0;
         } else if (s->kind == S_INDEX) {
-            next = s->index < json_object_array_length(cur)
-                       ? json_object_array_get_idx(cur, s->index)
-                       : NULL;
+            cur = tix_json_index(cur, s->index);
         } else if (s->kind == S_MIN) {
-            next = s_min_elem(cur, s->name);
+            cur = s_min_elem(cur, s);
         } else {
-            size_t n = json_object_array_length(cur);
-            for (size_t i = 0; i < n; i++) {
-                int rc = s_walk(self, k + 1, json_object_array_get_idx(cur, i), fn, arg);
+            for (const tix_json_val_t *e = tix_json_first(cur); e; e = tix_json_next(e)) {
+                int rc = s_walk(self, k + 1, e, fn, arg);
                 if (rc)
                     return rc;
             }
             return 0;
         }
-        cur = next;
     }
     return cur ? fn(arg, cur) : 0;
 }
 
-int tix_jpath_each(const tix_jpath_t *self, json_object *root, json_object *elem,
-                   int (*fn)(void *arg, json_object *value), void *arg)
+int tix_jpath_each(const tix_jpath_t *self, const tix_json_val_t *root, const tix_json_val_t *elem,
+                   int (*fn)(void *arg, const tix_json_val_t *value), void *arg)
 {
     return s_walk(self, 0, self->root ? root : elem, fn, arg);
 }
 
-static int s_take_first(void *arg, json_object *v)
+static int s_take_first(void *arg, const tix_json_val_t *v)
 {
-    *(json_object **)arg = v;
+    *(const tix_json_val_t **)arg = v;
     return 1;
 }
 
-json_object *tix_jpath_get(const tix_jpath_t *self, json_object *root, json_object *elem)
+const tix_json_val_t *tix_jpath_get(const tix_jpath_t *self, const tix_json_val_t *root,
+                                    const tix_json_val_t *elem)
 {
-    json_object *out = NULL;
+    const tix_json_val_t *out = NULL;
     /* A step-free path ("$") is the root itself. */
     if (self->nsteps == 0)
         return self->root ? root : elem;

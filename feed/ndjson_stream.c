@@ -76,11 +76,11 @@ static void s_window_volume(tix_prov_t *p, tix_xquote_t *xq, int64_t recv_ns)
 
 typedef struct {
     tix_prov_t *p;
-    json_object *root;
+    const tix_json_val_t *root;
     int64_t recv_ns;
 } s_line_t;
 
-static int s_elem(void *arg, json_object *elem)
+static int s_elem(void *arg, const tix_json_val_t *elem)
 {
     s_line_t *l = arg;
     tix_prov_t *p = l->p;
@@ -113,12 +113,11 @@ static void s_line(tix_prov_t *p, const char *line, size_t len)
         len--;
     if (len == 0)
         return; /* keep-alive: activity, not data */
-    json_object *doc = tix_col_parse(p, line, len);
+    const tix_json_val_t *doc = tix_col_parse(p, line, len);
     if (!doc)
         return;
     s_line_t l = {p, doc, tix_col_stamp(p->col)};
     tix_extract_each(&p->x, doc, s_elem, &l);
-    json_object_put(doc);
 }
 
 /* Splits the byte stream into lines; a partial line waits in the buffer for the rest. */

@@ -57,13 +57,14 @@ typedef struct {
 /* Extracts element `elem` of document `root` for `provider`, received at `recv_ns` (which
  * chooses timed prices in force). Picks the standard-token price fields the spec names,
  * applies a published discount exactly, and refuses variable prices (bad_number). */
-tix_x_result_t tix_extract_elem(const tix_extract_t *x, json_object *root, json_object *elem,
+tix_x_result_t tix_extract_elem(const tix_extract_t *x, const tix_json_val_t *root,
+                                const tix_json_val_t *elem,
                                 const char *provider, int64_t recv_ns, tix_xquote_t *out,
                                 tix_norm_error_t *err);
 
 /* Calls `fn` for every element of `root` (the list path's matches, or root itself). */
-int tix_extract_each(const tix_extract_t *x, json_object *root,
-                     int (*fn)(void *arg, json_object *elem), void *arg);
+int tix_extract_each(const tix_extract_t *x, const tix_json_val_t *root,
+                     int (*fn)(void *arg, const tix_json_val_t *elem), void *arg);
 
 /* price × (1 − d) exactly: `local` in 1e-9 per 1M tokens, `d_e9` the fraction in 1e-9,
  * rounded half away from zero. */

@@ -2,7 +2,8 @@
 #ifndef TIX_JSONPATH_H
 #define TIX_JSONPATH_H
 
-#include <json-c/json.h>
+#include "tix_json.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,19 +20,17 @@ const char *tix_jpath_text(const tix_jpath_t *self);
 bool tix_jpath_from_root(const tix_jpath_t *self);
 
 /* The first value the path reaches from `elem` (or `root` for '$' paths); NULL if none. */
-json_object *tix_jpath_get(const tix_jpath_t *self, json_object *root, json_object *elem);
+const tix_json_val_t *tix_jpath_get(const tix_jpath_t *self, const tix_json_val_t *root,
+                                    const tix_json_val_t *elem);
 
 /* Calls `fn` for every value the path reaches, in document order; stops early when `fn`
  * returns non-zero and returns that value, else 0. */
-int tix_jpath_each(const tix_jpath_t *self, json_object *root, json_object *elem,
-                   int (*fn)(void *arg, json_object *value), void *arg);
+int tix_jpath_each(const tix_jpath_t *self, const tix_json_val_t *root, const tix_json_val_t *elem,
+                   int (*fn)(void *arg, const tix_json_val_t *value), void *arg);
 
 /* The literal text of a scalar as the document wrote it: a string's contents, a number's
- * digits (json-c keeps them, so "0.15" is never rounded through a double). NULL for null,
- * booleans, objects and arrays. `len` (may be NULL) receives the length. */
-const char *tix_json_text(json_object *value, size_t *len);
-
-/* "object", "array", "boolean", "null", ...: for error messages. */
-const char *tix_json_type_word(json_object *value);
+ * digits (so "0.15" is never rounded through a double). NULL for null, booleans, objects,
+ * arrays and NULL. Not NUL-terminated: `len` (may be NULL) receives the length. */
+const char *tix_json_text(const tix_json_val_t *value, size_t *len);
 
 #endif

@@ -1,4 +1,6 @@
 # Feed tests: JSON paths, provider presets (exact numbers), and collectors against tix-sim.
+# The JSON parser, checked against json-c as an independent oracle.
+tix_unit(json tix_feed tix_core PkgConfig::JSONC)
 tix_unit(jsonpath tix_feed tix_core)
 tix_unit(presets tix_feed tix_core)
 

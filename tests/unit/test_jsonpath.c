@@ -17,21 +17,35 @@ static const char *s_doc_text =
     "{\"id\":\"b\",\"p\":{\"in\":12345678901234567,\"out\":null},\"tiers\":[]},"
     "{\"id\":\"c\",\"p\":{\"in\":true,\"out\":{\"x\":1}}}]}}";
 
-static json_object *s_doc(void)
+static tix_json_t *s_parser;
+
+static const tix_json_val_t *s_doc(void)
 {
-    json_object *d = json_tokener_parse(s_doc_text);
+    tix_json_destroy(&s_parser);
+    s_parser = tix_json_new();
+    assert_non_null(s_parser);
+    const tix_json_val_t *d = tix_json_parse(s_parser, s_doc_text, strlen(s_doc_text));
     assert_non_null(d);
     return d;
 }
 
-static const char *s_get_text(const char *path, json_object *root, json_object *elem)
+/* The literal text the path reaches, NUL-terminated for comparison (NULL when none). */
+static const char *s_get_text(const char *path, const tix_json_val_t *root, const tix_json_val_t *elem)
 {
+    static char out[128];
     tix_jpath_t *p = tix_jpath_new(path);
     assert_non_null(p);
-    json_object *v = tix_jpath_get(p, root, elem);
+    const tix_json_val_t *v = tix_jpath_get(p, root, elem);
     tix_jpath_destroy(&p);
     assert_null(p);
-    return v ? tix_json_text(v, NULL) : NULL;
+    size_t len;
+    const char *t = v ? tix_json_text(v, &len) : NULL;
+    if (!t)
+        return NULL;
+    assert_true(len < sizeof out);
+    memcpy(out, t, len);
+    out[len] = '\0';
+    return out;
 }
 
 static void test_compile_errors(void **state)
@@ -54,8 +68,8 @@ static void test_compile_errors(void **state)
 static void test_member_index_and_literals(void **state)
 {
     (void)state;
-    json_object *d = s_doc();
-    /* json-c keeps a number's text: 0.15 is never rounded through a double. */
+    const tix_json_val_t *d = s_doc();
+    /* A number's text is kept: 0.15 is never rounded through a double. */
     assert_string_equal(s_get_text("data.models[0].p.in", d, d), "0.15");
     assert_string_equal(s_get_text("data.models[0].p.out", d, d), "2.5e-6");
     assert_string_equal(s_get_text("data.models[1].p.in", d, d), "12345678901234567");
@@ -66,21 +80,26 @@ static void test_member_index_and_literals(void **state)
     assert_null(s_get_text("data.models[2].p.in", d, d));
     assert_null(s_get_text("data.models[2].p.out", d, d));
     assert_null(s_get_text("data.models[1].p.out", d, d));
-    json_object_put(d);
 }
 
-static int s_collect(void *arg, json_object *v)
+static int s_collect(void *arg, const tix_json_val_t *v)
 {
     char *out = arg;
-    strcat(out, json_object_get_string(v));
+    strncat(out, v->text, v->len);
     strcat(out, ";");
     return 0;
+}
+
+static int s_stop_at_b(void *arg, const tix_json_val_t *v)
+{
+    (void)arg;
+    return tix_json_is_string(tix_json_member(v, "id", 2), "b") ? 7 : 0;
 }
 
 static void test_wildcard_and_root(void **state)
 {
     (void)state;
-    json_object *d = s_doc();
+    const tix_json_val_t *d = s_doc();
     char out[128] = "";
     tix_jpath_t *p = tix_jpath_new("data.models[*].id");
     assert_non_null(p);
@@ -88,25 +107,29 @@ static void test_wildcard_and_root(void **state)
     assert_string_equal(out, "a;b;c;");
     tix_jpath_destroy(&p);
     /* '$' paths start at the document root even when evaluated on an element. */
-    json_object *models = NULL, *elem;
-    assert_true(json_object_object_get_ex(json_object_object_get(d, "data"), "models", &models));
-    elem = json_object_array_get_idx(models, 1);
+    const tix_json_val_t *models = tix_json_member(tix_json_member(d, "data", 4), "models", 6);
+    const tix_json_val_t *elem = tix_json_index(models, 1);
+    assert_non_null(elem);
     assert_string_equal(s_get_text("$.currency", d, elem), "CNY");
     assert_string_equal(s_get_text("$currency", d, elem), "CNY");
     assert_string_equal(s_get_text("id", d, elem), "b");
     assert_null(s_get_text("currency", d, elem));
-    json_object_put(d);
+    /* A callback's non-zero return stops the walk and is returned. */
+    tix_jpath_t *all = tix_jpath_new("data.models[*]");
+    assert_non_null(all);
+    assert_int_equal(tix_jpath_each(all, d, d, s_stop_at_b, NULL), 7);
+    tix_jpath_destroy(&all);
 }
 
 static void test_min_selector(void **state)
 {
     (void)state;
-    json_object *d = s_doc();
+    const tix_json_val_t *d = s_doc();
     /* The base tier is the one with the smallest `min`, wherever it sits; non-numbers skipped. */
     assert_string_equal(s_get_text("data.models[0].tiers[min(min)].in", d, d), "0.0024");
     assert_null(s_get_text("data.models[1].tiers[min(min)].in", d, d)); /* empty array */
     assert_null(s_get_text("data.models[0].tiers[min(nope)].in", d, d));
-    json_object_put(d);
+    tix_json_destroy(&s_parser);
 }
 
 int main(void)

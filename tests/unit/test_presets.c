@@ -127,14 +127,15 @@ typedef struct {
     const tix_extract_t *x;
     const char *provider;
     int64_t recv_ns;
-    json_object *root;
+    tix_json_t *json;
+    const tix_json_val_t *root;
     int n;
     tix_x_result_t res[8];
     tix_xquote_t q[8];
     tix_norm_error_t err[8];
 } s_run_t;
 
-static int s_each(void *arg, json_object *elem)
+static int s_each(void *arg, const tix_json_val_t *elem)
 {
     s_run_t *r = arg;
     assert_true(r->n < 8);
@@ -154,14 +155,16 @@ static void s_extract(s_fix_t *f, const char *name, const char *json, const char
     r->x = x;
     r->provider = name;
     assert_int_equal(tix_time_parse_iso(at, &r->recv_ns), 0);
-    r->root = json_tokener_parse(json);
+    r->json = tix_json_new();
+    assert_non_null(r->json);
+    r->root = tix_json_parse(r->json, json, strlen(json));
     assert_non_null(r->root);
     tix_extract_each(x, r->root, s_each, r);
 }
 
 static void s_done(s_run_t *r, tix_extract_t *x)
 {
-    json_object_put(r->root);
+    tix_json_destroy(&r->json);
     tix_extract_fini(x);
 }
 
@@ -210,6 +213,32 @@ static void test_openrouter(void **state)
     assert_string_equal(r.err[3].field, "discount");
     assert_int_equal(r.res[4], TIX_X_REFUSED);
     assert_int_equal(r.err[4].reason, TIX_REASON_MISSING_FIELD);
+    s_done(&r, &x);
+}
+
+/* Escapes are unescaped before extraction; an escaped NUL would cut a C string short, so
+ * a model id or price holding one is refused, never silently truncated. */
+static void test_escapes_and_nul(void **state)
+{
+    s_run_t r;
+    tix_extract_t x;
+    s_extract(*state, "or",
+              "{\"data\":["
+              "{\"id\":\"x\\/caf\\u00e9\",\"pricing\":{\"prompt\":\"0.000\\u0030001\",\"completion\":\"0.000002\"}},"
+              "{\"id\":\"x/a\\u0000b\",\"pricing\":{\"prompt\":\"0.000001\",\"completion\":\"0.000002\"}},"
+              "{\"id\":\"x/c\",\"pricing\":{\"prompt\":\"0.000001\\u0000\",\"completion\":\"0.000002\"}}]}",
+              "2026-11-24T12:00:00Z", &r, &x);
+    assert_int_equal(r.n, 3);
+    assert_int_equal(r.res[0], TIX_X_QUOTE);
+    assert_string_equal(r.q[0].raw.model, "x/caf\xc3\xa9");
+    assert_string_equal(r.q[0].raw.input, "0.0000001");
+    assert_int_equal(r.res[1], TIX_X_REFUSED);
+    assert_int_equal(r.err[1].reason, TIX_REASON_MISSING_FIELD);
+    assert_non_null(strstr(r.err[1].detail, "without NUL characters"));
+    assert_int_equal(r.res[2], TIX_X_REFUSED);
+    assert_int_equal(r.err[2].reason, TIX_REASON_BAD_NUMBER);
+    assert_string_equal(r.err[2].field, "input");
+    assert_non_null(strstr(r.err[2].detail, "NUL character"));
     s_done(&r, &x);
 }
 
@@ -385,6 +414,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_openrouter, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_escapes_and_nul, s_setup, s_teardown),
         cmocka_unit_test(test_discount_rounding),
         cmocka_unit_test_setup_teardown(test_dashscope, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_pricesheet, s_setup, s_teardown),
