@@ -171,9 +171,9 @@ void tix_pub_destroy(tix_pub_t **self_p)
 
 /* Sends topic + message on every endpoint of both lines (the drop hook aside). PUB never
  * blocks: a subscriber at its high-water mark loses messages and recovers by replay. */
-static void s_send_all(tix_pub_t *self, const char *topic, const uint8_t *msg, size_t len, bool data)
+static void s_send_all(tix_pub_t *self, const char *topic, size_t tl, const uint8_t *msg, size_t len,
+                       bool data)
 {
-    size_t tl = strlen(topic);
     for (size_t i = 0; i < self->nsocks; i++) {
         int line = self->socks[i].line;
         if (data && self->drop[line] > 0)
@@ -200,17 +200,18 @@ static int s_keep_latest(tix_pub_t *self, int id, const uint8_t *msg, size_t len
     return 0;
 }
 
-/* Numbers, encodes, chains, rings and sends one data message. `enc` encodes with header h. */
-int tix_pub_emit(tix_pub_t *self, const char *topic, int64_t now_ns, tix_pub_encode_fn enc,
-                 const void *body, bool snapshot_topic)
+/* Numbers, encodes, chains, rings and sends one data message. `enc` encodes with header h;
+ * `tl` is strlen(topic), known to every caller (no strlen per message). */
+int tix_pub_emit(tix_pub_t *self, const char *topic, size_t tl, int64_t now_ns,
+                 tix_pub_encode_fn enc, const void *body, bool snapshot_topic)
 {
-    int id = tix_chain_find(self->chain, topic);
+    int id = tix_chain_find(self->chain, topic, tl);
     if (id < 0 && tix_chain_count(self->chain) >= TIX_PUB_MAX_TOPICS) {
         TIX_SET_ERR(ENOSPC, "topic %s: more than %d topics (one attestation must cover all)",
                     topic, TIX_PUB_MAX_TOPICS);
         return -1;
     }
-    if (id < 0 && (id = tix_chain_topic(self->chain, topic)) < 0)
+    if (id < 0 && (id = tix_chain_topic(self->chain, topic, tl)) < 0)
         return -1;
     tix_wire_header_t h = {0};
     h.channel_seq = self->channel_seq + 1;
@@ -221,16 +222,20 @@ int tix_pub_emit(tix_pub_t *self, const char *topic, int64_t now_ns, tix_pub_enc
         TIX_SET_ERR(EINVAL, "topic %s: message does not encode (a name too long for its field?)", topic);
         return -1;
     }
-    /* The snapshot copy first: it can fail (memory), the ring put after it cannot be undone. */
+    /* The steps that can fail first (hash, snapshot copy), the ring put last: it and the
+     * chain's new head cannot be undone. */
+    uint8_t head[TIX_WIRE_HASH_SIZE];
+    if (tix_chain_next(self->chain, id, self->buf, (size_t)len, head))
+        return -1;
     if (snapshot_topic && s_keep_latest(self, id, self->buf, (size_t)len)) {
         TIX_SET_ERR(ENOMEM, "out of memory keeping the snapshot of %s", topic);
         return -1;
     }
-    if (tix_ring_put(self->ring, h.channel_seq, topic, self->buf, (size_t)len))
+    if (tix_ring_put(self->ring, h.channel_seq, topic, tl, self->buf, (size_t)len))
         return -1;
     self->channel_seq = h.channel_seq;
-    tix_chain_advance(self->chain, id, h.topic_seq, self->buf, (size_t)len);
-    s_send_all(self, topic, self->buf, (size_t)len, true);
+    tix_chain_set(self->chain, id, h.topic_seq, head);
+    s_send_all(self, topic, tl, self->buf, (size_t)len, true);
     self->last_send_ns = now_ns;
     return 0;
 }
@@ -248,26 +253,28 @@ static int s_enc_quote(const tix_wire_header_t *h, const void *b, uint8_t *buf, 
     return tix_wire_encode_quote(h, b, buf, cap);
 }
 
-/* "IDX." + tier without snprintf: this runs once per tick on the hot path. */
-static void s_topic(char *out, const char *prefix, const char *tier)
+/* "IDX." + tier without snprintf: this runs once per tick on the hot path. Returns the
+ * topic's length. */
+static size_t s_topic(char *out, const char *prefix, const char *tier)
 {
     size_t n = strnlen(tier, TIX_WIRE_TOPIC_MAX - 5);
     memcpy(out, prefix, 4);
     memcpy(out + 4, tier, n);
     out[4 + n] = '\0';
+    return 4 + n;
 }
 
 int tix_pub_tick(tix_pub_t *self, const tix_wire_tick_t *t, int64_t now_ns)
 {
     char topic[TIX_WIRE_TOPIC_MAX];
-    s_topic(topic, "IDX.", t->tier);
-    return tix_pub_emit(self, topic, now_ns, s_enc_tick, t, true);
+    size_t tl = s_topic(topic, "IDX.", t->tier);
+    return tix_pub_emit(self, topic, tl, now_ns, s_enc_tick, t, true);
 }
 
 int tix_pub_settlement(tix_pub_t *self, tix_wire_settlement_t *s, int64_t now_ns)
 {
     char topic[TIX_WIRE_TOPIC_MAX];
-    s_topic(topic, "STL.", s->tier);
+    size_t tl = s_topic(topic, "STL.", s->tier);
     if (self->cfg.sign) {
         /* Sign the body as it will be encoded: encode once without the signature. */
         uint8_t tmp[TIX_WIRE_SETTLEMENT_SIZE], signed_bytes[128];
@@ -281,14 +288,14 @@ int tix_pub_settlement(tix_pub_t *self, tix_wire_settlement_t *s, int64_t now_ns
         size_t n = tix_wire_settlement_signed_bytes(tmp, signed_bytes);
         tix_sign(self->cfg.sign, signed_bytes, n, s->signature);
     }
-    return tix_pub_emit(self, topic, now_ns, s_enc_settlement, s, true);
+    return tix_pub_emit(self, topic, tl, now_ns, s_enc_settlement, s, true);
 }
 
 int tix_pub_quote(tix_pub_t *self, const tix_wire_quote_t *q, int64_t now_ns)
 {
     char topic[TIX_WIRE_TOPIC_MAX];
-    s_topic(topic, "QTE.", q->tier[0] ? q->tier : "-");
-    return tix_pub_emit(self, topic, now_ns, s_enc_quote, q, false);
+    size_t tl = s_topic(topic, "QTE.", q->tier[0] ? q->tier : "-");
+    return tix_pub_emit(self, topic, tl, now_ns, s_enc_quote, q, false);
 }
 
 static int s_enc_attest(const tix_wire_header_t *h, const void *b, uint8_t *buf, size_t cap)
@@ -321,7 +328,7 @@ int tix_pub_attest(tix_pub_t *self, int64_t now_ns)
     }
     size_t n = tix_wire_attest_signed_bytes(self->buf, (size_t)len, self->signbuf, sizeof self->signbuf);
     tix_sign(self->cfg.sign, self->signbuf, n, a->signature);
-    if (tix_pub_emit(self, "ATT", now_ns, s_enc_attest, a, false))
+    if (tix_pub_emit(self, "ATT", 3, now_ns, s_enc_attest, a, false))
         return -1;
     self->stats.attestations++;
     self->last_attest_ns = now_ns;
@@ -336,7 +343,7 @@ static void s_heartbeat(tix_pub_t *self, int64_t now_ns)
     uint8_t buf[TIX_WIRE_HEADER_SIZE];
     if (tix_wire_encode_heartbeat(&h, buf, sizeof buf) < 0)
         return; /* cannot happen: the buffer is the heartbeat's size */
-    s_send_all(self, "HB", buf, sizeof buf, false);
+    s_send_all(self, "HB", 2, buf, sizeof buf, false);
     self->stats.heartbeats++;
     self->last_send_ns = now_ns;
 }

@@ -60,9 +60,9 @@ static int s_valid(const tix_ring_t *self, const s_slot_t *s)
     return self->wpos - s->pos <= self->cap;
 }
 
-int tix_ring_put(tix_ring_t *self, uint64_t seq, const char *topic, const uint8_t *msg, size_t len)
+int tix_ring_put(tix_ring_t *self, uint64_t seq, const char *topic, size_t tl, const uint8_t *msg,
+                 size_t len)
 {
-    size_t tl = strlen(topic);
     size_t need = tl + len;
     if (need > self->cap / 4 || tl > UINT16_MAX) {
         TIX_SET_ERR(EMSGSIZE, "message of %zu bytes is too large for the replay ring", need);

@@ -192,7 +192,7 @@ static void s_chain_state(tix_sub_t *self, const char *text, size_t len)
     }
     if (!tix_sub_wanted(self, topic))
         return;
-    int id = tix_chain_topic(self->chain, topic);
+    int id = tix_chain_topic(self->chain, topic, strlen(topic));
     if (id < 0 || id >= MAX_TOPICS || (!self->topics[id] && !(self->topics[id] = calloc(1, sizeof(s_topic_t)))))
         return;
     s_topic_t *st = self->topics[id];

@@ -42,8 +42,8 @@ struct tix_pub_s {
 typedef int (*tix_pub_encode_fn)(const tix_wire_header_t *h, const void *body, uint8_t *buf,
                                  size_t cap);
 
-int tix_pub_emit(tix_pub_t *self, const char *topic, int64_t now_ns, tix_pub_encode_fn enc,
-                 const void *body, bool snapshot_topic);
+int tix_pub_emit(tix_pub_t *self, const char *topic, size_t topic_len, int64_t now_ns,
+                 tix_pub_encode_fn enc, const void *body, bool snapshot_topic);
 int tix_pub_curve_server(tix_pub_t *self, void *sock);
 int tix_pub_recovery_open(tix_pub_t *self, const char *endpoint);
 int tix_pub_recovery_serve(tix_pub_t *self, int timeout_ms);

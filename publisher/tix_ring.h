@@ -11,9 +11,10 @@ typedef struct tix_ring_s tix_ring_t;
 tix_ring_t *tix_ring_new(size_t entries, size_t bytes);
 void tix_ring_destroy(tix_ring_t **self_p);
 
-/* Appends message `seq` (must be the last seq + 1, or any seq when empty). */
-int tix_ring_put(tix_ring_t *self, uint64_t seq, const char *topic, const uint8_t *msg, size_t len)
-    __attribute__((warn_unused_result));
+/* Appends message `seq` (must be the last seq + 1, or any seq when empty) on `topic` of
+ * `topic_len` bytes. */
+int tix_ring_put(tix_ring_t *self, uint64_t seq, const char *topic, size_t topic_len,
+                 const uint8_t *msg, size_t len) __attribute__((warn_unused_result));
 /* Looks up `seq`: 0 with pointers valid until the next put, -1 if no longer (or not yet) held. */
 int tix_ring_get(const tix_ring_t *self, uint64_t seq, const char **topic, size_t *topic_len,
                  const uint8_t **msg, size_t *len);
