@@ -3,8 +3,11 @@
 #include "tix_err.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 typedef struct {
     uint64_t seq;
@@ -14,26 +17,56 @@ typedef struct {
 } s_slot_t;
 
 struct tix_ring_s {
-    s_slot_t *slots;
-    size_t nslots;
-    uint8_t *arena;
+    s_slot_t *slots; /* mapped by s_map, slots_bytes long */
+    size_t nslots, slots_bytes;
+    uint8_t *arena; /* mapped by s_map, cap long */
     size_t cap;
     uint64_t wpos;   /* bytes ever written, positions are taken modulo cap */
     uint64_t first, last;
     int empty;
 };
 
+/* Zeroed memory with every page already faulted in. Left lazy, the first pass over the
+ * default 160 MB arena takes ~40 000 page faults on the publishing thread (perf: ~4 % of the
+ * CPU time of a `tix-bench publish` run), and a machine short of memory would fail mid-feed
+ * instead of at start-up. Costs ~75 ms in tix_pub_new for the default ring. NULL with errno
+ * on failure. */
+static void *s_map(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_POPULATE_WRITE
+    if (madvise(p, bytes, MADV_POPULATE_WRITE) == 0)
+        return p;
+    if (errno != EINVAL) { /* ENOMEM and the like: not enough memory for the ring */
+        int e = errno;
+        (void)munmap(p, bytes); /* cannot fail on a mapping we just made */
+        errno = e;
+        return NULL;
+    }
+#endif
+    /* Kernels before 5.14 lack MADV_POPULATE_WRITE: touch one byte a page instead. */
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0)
+        page = 4096;
+    for (size_t off = 0; off < bytes; off += (size_t)page)
+        ((volatile uint8_t *)p)[off] = 0;
+    return p;
+}
+
 tix_ring_t *tix_ring_new(size_t entries, size_t bytes)
 {
     tix_ring_t *self = calloc(1, sizeof *self);
-    if (!self || entries == 0 || bytes < 1024)
+    if (!self || entries == 0 || bytes < 1024 || entries > SIZE_MAX / sizeof *self->slots)
         goto fail;
-    self->slots = calloc(entries, sizeof *self->slots);
-    self->arena = malloc(bytes);
-    if (!self->slots || !self->arena)
+    self->slots_bytes = entries * sizeof *self->slots;
+    if (!(self->slots = s_map(self->slots_bytes)))
+        goto fail;
+    self->cap = bytes;
+    if (!(self->arena = s_map(bytes)))
         goto fail;
     self->nslots = entries;
-    self->cap = bytes;
     self->empty = 1;
     self->first = 1;
     return self;
@@ -49,8 +82,11 @@ void tix_ring_destroy(tix_ring_t **self_p)
     tix_ring_t *self = *self_p;
     if (!self)
         return;
-    free(self->slots);
-    free(self->arena);
+    /* munmap fails only on invalid arguments, and these are the mappings s_map made. */
+    if (self->slots)
+        (void)munmap(self->slots, self->slots_bytes);
+    if (self->arena)
+        (void)munmap(self->arena, self->cap);
     free(self);
     *self_p = NULL;
 }

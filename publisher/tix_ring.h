@@ -7,7 +7,9 @@
 
 typedef struct tix_ring_s tix_ring_t;
 
-/* Keeps up to `entries` messages in an arena of `bytes`; large messages keep fewer. */
+/* Keeps up to `entries` messages in an arena of `bytes`; large messages keep fewer. All of
+ * its memory is mapped and faulted in here (NULL, tix_err() set, if there is not enough),
+ * none while publishing. */
 tix_ring_t *tix_ring_new(size_t entries, size_t bytes);
 void tix_ring_destroy(tix_ring_t **self_p);
 

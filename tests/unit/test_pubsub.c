@@ -620,6 +620,44 @@ static void test_slow_subscriber_does_not_block(void **state)
     s_stop(&s_p);
 }
 
+/* Resident pages of this process, from /proc/self/statm. */
+static long s_resident_pages(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    assert_non_null(f);
+    long size = 0, resident = -1;
+    assert_int_equal(fscanf(f, "%ld %ld", &size, &resident), 2);
+    fclose(f);
+    return resident;
+}
+
+/* The replay ring's memory is faulted in by tix_pub_new, not page by page while publishing;
+ * a ring that cannot be had fails there, saying so. */
+static void test_ring_resident_from_start(void **state)
+{
+    (void)state;
+    void *zctx = zmq_ctx_new();
+    assert_non_null(zctx);
+    static const char *a[] = {"tcp://127.0.0.1:*"};
+    /* 2^44 slots of 24 bytes: more than any address space holds. */
+    tix_pub_cfg_t cfg = {a, 1, NULL, 0, NULL, 0, 0, (size_t)1 << 44, 0, 0, NULL, NULL};
+    assert_null(tix_pub_new(zctx, &cfg));
+    assert_non_null(strstr(tix_err(), "replay ring"));
+
+    cfg.ring_size = 100000; /* a 16 MB arena (160 bytes a message) and 2.4 MB of slots */
+    long page = sysconf(_SC_PAGESIZE), before = s_resident_pages();
+    assert_true(page > 0);
+    tix_pub_t *pub = tix_pub_new(zctx, &cfg);
+    assert_non_null(pub);
+    assert_true((s_resident_pages() - before) * page >= 16000000L);
+    tix_wire_tick_t t = {.tier = "T1", .price = 1, .n_used = 1};
+    assert_int_equal(tix_pub_tick(pub, &t, 1), 0);
+    assert_int_equal(tix_pub_channel_seq(pub), 1);
+    tix_pub_destroy(&pub);
+    assert_null(pub);
+    zmq_ctx_term(zctx);
+}
+
 static void test_keys_files(void **state)
 {
     (void)state;
@@ -684,6 +722,7 @@ int main(void)
         cmocka_unit_test_teardown(test_curve_allowlist, s_test_teardown),
         cmocka_unit_test_teardown(test_slow_subscriber_does_not_block, s_test_teardown),
         cmocka_unit_test_teardown(test_keys_files, s_test_teardown),
+        cmocka_unit_test(test_ring_resident_from_start),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
