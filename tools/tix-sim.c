@@ -3,6 +3,7 @@
 #include "tix_diag.h"
 #include "tix_err.h"
 #include "tix_schema.h"
+#include "tix_sim.h"
 #include "tix_time.h"
 
 #include <arpa/inet.h>
@@ -21,11 +22,8 @@
 #include <time.h>
 #include <zlib.h>
 
-enum { FMT_OPENROUTER, FMT_DASHSCOPE, FMT_PRICESHEET, FMT_DEEPSEEK, FMT_NDJSON, FMT_FX };
 static const char *const s_formats[] = {"openrouter", "dashscope", "pricesheet", "deepseek",
                                         "ndjson", "fx", NULL};
-enum { F_HTTP_500, F_TIMEOUT, F_SLOW_BODY, F_MALFORMED, F_TRUNCATED, F_OUTLIER, F_STALE,
-       F_DISCONNECT, F_STALL, F_COUNT };
 static const char *const s_faults[] = {"http_500", "timeout", "slow_body", "malformed",
                                        "truncated", "outlier", "stale", "disconnect", "stall",
                                        NULL};
@@ -70,41 +68,9 @@ static const tix_key_t s_root_keys[] = {
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
 
-typedef struct {
-    char id[96];
-    tix_price_t in0, out0, cached0; /* starting prices, 1e-9 per 1M tokens */
-    tix_price_t in, out, cached;    /* at step `step` */
-    int64_t step;
-    uint64_t rng;
-    bool variable;
-} s_model_t;
-
-typedef struct {
-    int kind;
-    int64_t from_ms, to_ms; /* to_ms 0: for ever */
-    int64_t every, delay_ms, factor_bp;
-    char model[96];
-} s_fault_t;
-
-typedef struct {
-    char name[64];
-    int format, port;
-    int64_t walk_bp, off_peak_bp, stream_ms;
-    char discount[16], off_start[8], off_end[8];
-    bool gzip;
-    s_model_t *models;
-    int nmodels;
-    s_fault_t *faults;
-    int nfaults;
-    const config_setting_t *rates;
-    struct MHD_Daemon *d;
-    pthread_mutex_t mu;
-    uint64_t requests;
-    int64_t frozen_step; /* -1 unless a stale fault froze the prices */
-} s_prov_t;
 
 static volatile sig_atomic_t s_stop;
-static int64_t s_t0_mono, s_t0_wall, s_update_ms = 1000;
+static int64_t s_t0_mono;
 static uint64_t s_seed = 1;
 static bool s_seed_given;
 
@@ -126,245 +92,6 @@ static void s_sleep_ms(int64_t ms)
     }
 }
 
-/* FNV-1a, to derive a reproducible stream per (seed, provider, model). */
-static uint64_t s_hash(uint64_t h, const char *s)
-{
-    for (h ^= 0xcbf29ce484222325u; *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3u;
-    return h ? h : 1;
-}
-
-static uint64_t s_next(uint64_t *x)
-{
-    *x ^= *x >> 12;
-    *x ^= *x << 25;
-    *x ^= *x >> 27;
-    return *x * UINT64_C(2685821657736338717);
-}
-
-/* One random-walk step: each price moves by a whole number of basis points in ±walk_bp. */
-static tix_price_t s_walk(tix_price_t p, int64_t walk_bp, uint64_t *rng)
-{
-    int64_t k = (int64_t)(s_next(rng) % (uint64_t)(2 * walk_bp + 1)) - walk_bp;
-    tix_price_t q = p + (tix_price_t)tix_round_div((__int128)p * k, 10000);
-    return q > 0 ? q : 1;
-}
-
-/* Advances a model to `step`; steps depend only on the seed, so runs are reproducible. */
-static void s_advance(s_prov_t *p, s_model_t *m, int64_t step)
-{
-    while (m->step < step) {
-        m->in = s_walk(m->in, p->walk_bp, &m->rng);
-        m->out = s_walk(m->out, p->walk_bp, &m->rng);
-        if (m->cached != TIX_PRICE_NULL)
-            m->cached = s_walk(m->cached, p->walk_bp, &m->rng);
-        m->step++;
-    }
-}
-
-static bool s_active(const s_fault_t *f, int64_t now_ms, uint64_t request)
-{
-    return now_ms >= f->from_ms && (f->to_ms == 0 || now_ms < f->to_ms) &&
-           (f->every <= 1 || request % (uint64_t)f->every == 0);
-}
-
-static const s_fault_t *s_fault(const s_prov_t *p, int kind, int64_t now_ms, uint64_t request)
-{
-    for (int i = 0; i < p->nfaults; i++)
-        if (p->faults[i].kind == kind && s_active(&p->faults[i], now_ms, request))
-            return &p->faults[i];
-    return NULL;
-}
-
-/* A price per `unit_dec` (15 per token, 12 per 1K, 9 per 1M) as a JSON string or number. */
-static json_object *s_price(tix_price_t v, int dec, bool as_number)
-{
-    char b[48];
-    tix_decimal_format(v, dec, b, sizeof b);
-    return as_number ? json_object_new_double_s(strtod(b, NULL), b) : json_object_new_string(b);
-}
-
-/* The model's prices at the current step, with an outlier fault's factor applied. */
-static void s_prices(s_prov_t *p, s_model_t *m, int64_t step, const s_fault_t *outlier,
-                     tix_price_t v[3])
-{
-    s_advance(p, m, step);
-    v[0] = m->in;
-    v[1] = m->out;
-    v[2] = m->cached;
-    if (outlier && (!outlier->model[0] || strcmp(outlier->model, m->id) == 0))
-        for (int i = 0; i < 3; i++)
-            if (v[i] != TIX_PRICE_NULL)
-                v[i] = (tix_price_t)tix_round_div((__int128)v[i] * outlier->factor_bp, 10000);
-}
-
-static void s_add(json_object *o, const char *k, json_object *v) { json_object_object_add(o, k, v); }
-
-/* (a) OpenRouter-style: USD per token as decimal strings, "-1" variable, discount, overrides. */
-static json_object *s_openrouter(s_prov_t *p, int64_t step, const s_fault_t *out)
-{
-    json_object *root = json_object_new_object(), *data = json_object_new_array();
-    for (int i = 0; i < p->nmodels; i++) {
-        s_model_t *m = &p->models[i];
-        tix_price_t v[3];
-        s_prices(p, m, step, out, v);
-        json_object *e = json_object_new_object(), *pr = json_object_new_object();
-        s_add(e, "id", json_object_new_string(m->id));
-        s_add(e, "name", json_object_new_string(m->id));
-        s_add(e, "context_length", json_object_new_int(128000));
-        s_add(pr, "prompt", m->variable ? json_object_new_string("-1") : s_price(v[0], 15, false));
-        s_add(pr, "completion", m->variable ? json_object_new_string("-1") : s_price(v[1], 15, false));
-        if (v[2] != TIX_PRICE_NULL)
-            s_add(pr, "input_cache_read", s_price(v[2], 15, false));
-        s_add(pr, "request", json_object_new_string("0"));
-        if (p->discount[0])
-            s_add(pr, "discount", json_object_new_double_s(strtod(p->discount, NULL), p->discount));
-        json_object *ov = json_object_new_array(), *o1 = json_object_new_object();
-        s_add(o1, "min_prompt_tokens", json_object_new_int(200000));
-        s_add(o1, "prompt", s_price(2 * v[0], 15, false));
-        s_add(o1, "completion", s_price(2 * v[1], 15, false));
-        json_object_array_add(ov, o1);
-        s_add(pr, "overrides", ov);
-        s_add(e, "pricing", pr);
-        json_object_array_add(data, e);
-    }
-    s_add(root, "data", data);
-    return root;
-}
-
-/* (b) DashScope-style: CNY per 1K, prompt-length tiers (base tier listed last), thinking. */
-static json_object *s_dashscope(s_prov_t *p, int64_t step, const s_fault_t *out)
-{
-    json_object *root = json_object_new_object(), *data = json_object_new_object();
-    json_object *models = json_object_new_array();
-    for (int i = 0; i < p->nmodels; i++) {
-        s_model_t *m = &p->models[i];
-        tix_price_t v[3];
-        s_prices(p, m, step, out, v);
-        json_object *e = json_object_new_object(), *tiers = json_object_new_array();
-        s_add(e, "model", json_object_new_string(m->id));
-        s_add(e, "currency", json_object_new_string("CNY"));
-        s_add(e, "unit", json_object_new_string("1K tokens"));
-        for (int t = 1; t >= 0; t--) {
-            json_object *te = json_object_new_object();
-            s_add(te, "min_prompt_tokens", json_object_new_int(t ? 32001 : 0));
-            s_add(te, "max_prompt_tokens", json_object_new_int(t ? 128000 : 32000));
-            s_add(te, "input", s_price(v[0] * (t + 1), 12, true));
-            s_add(te, "output", s_price(v[1] * (t + 1), 12, true));
-            json_object_array_add(tiers, te);
-        }
-        s_add(e, "tiers", tiers);
-        json_object *th = json_object_new_object();
-        s_add(th, "output", s_price(v[1] * 4, 12, true));
-        s_add(e, "thinking", th);
-        json_object_array_add(models, e);
-    }
-    s_add(data, "models", models);
-    s_add(root, "request_id", json_object_new_string("sim"));
-    s_add(root, "data", data);
-    return root;
-}
-
-/* (c) a USD-per-1M price sheet with JSON numbers, batch and flex prices, updated_at. */
-static json_object *s_pricesheet(s_prov_t *p, int64_t step, const s_fault_t *out)
-{
-    json_object *root = json_object_new_object(), *prices = json_object_new_array();
-    char ts[40];
-    tix_time_format_iso(s_t0_wall + step * s_update_ms * TIX_NS_PER_MS, ts, sizeof ts);
-    s_add(root, "object", json_object_new_string("price_sheet"));
-    s_add(root, "updated_at", json_object_new_string(ts));
-    for (int i = 0; i < p->nmodels; i++) {
-        s_model_t *m = &p->models[i];
-        tix_price_t v[3];
-        s_prices(p, m, step, out, v);
-        json_object *e = json_object_new_object(), *b = json_object_new_object();
-        json_object *f = json_object_new_object();
-        s_add(e, "model", json_object_new_string(m->id));
-        s_add(e, "input", s_price(v[0], 9, true));
-        if (v[2] != TIX_PRICE_NULL)
-            s_add(e, "cached_input", s_price(v[2], 9, true));
-        s_add(e, "output", s_price(v[1], 9, true));
-        s_add(b, "input", s_price(v[0] / 2, 9, true));
-        s_add(b, "output", s_price(v[1] / 2, 9, true));
-        s_add(f, "input", s_price(v[0] / 2, 9, true));
-        s_add(f, "output", s_price(v[1] / 2, 9, true));
-        s_add(e, "batch", b);
-        s_add(e, "flex", f);
-        json_object_array_add(prices, e);
-    }
-    s_add(root, "prices", prices);
-    return root;
-}
-
-/* (d) DeepSeek-style: CNY per 1M, cache hit/miss input, off-peak prices and window (UTC). */
-static json_object *s_deepseek(s_prov_t *p, int64_t step, const s_fault_t *out)
-{
-    json_object *root = json_object_new_object(), *models = json_object_new_array();
-    s_add(root, "currency", json_object_new_string("CNY"));
-    s_add(root, "updated_at", json_object_new_int64((s_t0_wall / TIX_NS_PER_S) + step * s_update_ms / 1000));
-    for (int i = 0; i < p->nmodels; i++) {
-        s_model_t *m = &p->models[i];
-        tix_price_t v[3];
-        s_prices(p, m, step, out, v);
-        json_object *e = json_object_new_object(), *op = json_object_new_object();
-        tix_price_t hit = v[2] != TIX_PRICE_NULL ? v[2] : v[0] / 4;
-        s_add(e, "id", json_object_new_string(m->id));
-        s_add(e, "input_cache_hit", s_price(hit, 9, false));
-        s_add(e, "input_cache_miss", s_price(v[0], 9, false));
-        s_add(e, "output", s_price(v[1], 9, false));
-        s_add(op, "start_utc", json_object_new_string(p->off_start));
-        s_add(op, "end_utc", json_object_new_string(p->off_end));
-        s_add(op, "input_cache_hit", s_price((tix_price_t)tix_round_div((__int128)hit * p->off_peak_bp, 10000), 9, false));
-        s_add(op, "input_cache_miss", s_price((tix_price_t)tix_round_div((__int128)v[0] * p->off_peak_bp, 10000), 9, false));
-        s_add(op, "output", s_price((tix_price_t)tix_round_div((__int128)v[1] * p->off_peak_bp, 10000), 9, false));
-        s_add(e, "off_peak", op);
-        json_object_array_add(models, e);
-    }
-    s_add(root, "models", models);
-    return root;
-}
-
-/* An FX feed: USD value of one unit of each currency, as decimal strings. */
-static json_object *s_fx(s_prov_t *p, int64_t step)
-{
-    json_object *root = json_object_new_object(), *rates = json_object_new_object();
-    s_add(root, "base", json_object_new_string("USD"));
-    s_add(root, "timestamp", json_object_new_int64((s_t0_wall / TIX_NS_PER_S) + step * s_update_ms / 1000));
-    for (int i = 0; p->rates && i < config_setting_length(p->rates); i++) {
-        const config_setting_t *r = config_setting_get_elem(p->rates, (unsigned)i);
-        if (config_setting_type(r) == CONFIG_TYPE_STRING)
-            s_add(rates, config_setting_name(r), json_object_new_string(config_setting_get_string(r)));
-    }
-    s_add(root, "rates", rates);
-    return root;
-}
-
-/* The document body for this request, or NULL (out of memory). Caller frees. */
-static char *s_body(s_prov_t *p, int64_t now_ms, uint64_t req, size_t *len)
-{
-    const s_fault_t *stale = s_fault(p, F_STALE, now_ms, req);
-    int64_t step = now_ms / s_update_ms;
-    pthread_mutex_lock(&p->mu);
-    if (stale && p->frozen_step < 0)
-        p->frozen_step = step;
-    if (!stale)
-        p->frozen_step = -1;
-    if (p->frozen_step >= 0)
-        step = p->frozen_step;
-    const s_fault_t *out = s_fault(p, F_OUTLIER, now_ms, req);
-    json_object *doc = p->format == FMT_OPENROUTER   ? s_openrouter(p, step, out)
-                       : p->format == FMT_DASHSCOPE  ? s_dashscope(p, step, out)
-                       : p->format == FMT_PRICESHEET ? s_pricesheet(p, step, out)
-                       : p->format == FMT_DEEPSEEK   ? s_deepseek(p, step, out)
-                                                     : s_fx(p, step);
-    pthread_mutex_unlock(&p->mu);
-    size_t n = 0;
-    const char *s = json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN, &n);
-    char *copy = s ? strndup(s, n) : NULL;
-    json_object_put(doc);
-    *len = n;
-    return copy;
-}
 
 /* ---- HTTP ---- */
 
@@ -444,19 +171,19 @@ static void s_etag(const char *body, size_t len, char *out, size_t cap)
     snprintf(out, cap, "\"%016llx\"", (unsigned long long)h);
 }
 
-static enum MHD_Result s_price_list(s_prov_t *p, struct MHD_Connection *c, int64_t now, uint64_t req)
+static enum MHD_Result s_price_list(tix_sim_prov_t *p, struct MHD_Connection *c, int64_t now, uint64_t req)
 {
     size_t len;
-    char *body = s_body(p, now, req, &len), tag[24];
+    char *body = tix_sim_body(p, now, req, &len), tag[24];
     if (!body)
         return s_text(c, 500, "out of memory\n");
     s_etag(body, len, tag, sizeof tag);
     const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
-    if (s_fault(p, F_MALFORMED, now, req)) {
+    if (tix_sim_fault(p, F_MALFORMED, now, req)) {
         free(body);
         return s_text(c, 200, "<html><body>502 Bad Gateway</body></html>\n");
     }
-    if (s_fault(p, F_TRUNCATED, now, req))
+    if (tix_sim_fault(p, F_TRUNCATED, now, req))
         len /= 2; /* announced as this length: the JSON itself is cut short */
     else if (inm && strcmp(inm, tag) == 0) {
         free(body);
@@ -473,7 +200,7 @@ static enum MHD_Result s_price_list(s_prov_t *p, struct MHD_Connection *c, int64
         body = z;
         len = zlen;
     }
-    const s_fault_t *slow = s_fault(p, F_SLOW_BODY, now, req);
+    const tix_sim_fault_t *slow = tix_sim_fault(p, F_SLOW_BODY, now, req);
     struct MHD_Response *r;
     s_slow_t *s = slow ? malloc(sizeof *s) : NULL;
     if (s) {
@@ -494,7 +221,7 @@ static enum MHD_Result s_price_list(s_prov_t *p, struct MHD_Connection *c, int64
 /* ---- NDJSON stream: quotes and trades of a spot token marketplace ---- */
 
 typedef struct {
-    s_prov_t *p;
+    tix_sim_prov_t *p;
     char buf[16384];
     size_t len, off;
     int64_t next_ms;
@@ -518,18 +245,18 @@ static void s_line(s_stream_t *s, const char *fmt, ...)
 /* One batch: a quote and a trade per model (USD per 1M tokens, quantities in tokens). */
 static void s_batch(s_stream_t *s, int64_t now)
 {
-    s_prov_t *p = s->p;
+    tix_sim_prov_t *p = s->p;
     char a[48], b[48];
-    int64_t ts = s_t0_wall / TIX_NS_PER_MS + now;
+    int64_t ts = tix_sim_clock.t0_wall_ns / TIX_NS_PER_MS + now;
     pthread_mutex_lock(&p->mu);
-    const s_fault_t *out = s_fault(p, F_OUTLIER, now, s->lines);
+    const tix_sim_fault_t *out = tix_sim_fault(p, F_OUTLIER, now, s->lines);
     for (int i = 0; i < p->nmodels; i++) {
         tix_price_t v[3];
-        s_prices(p, &p->models[i], now / s_update_ms, out, v);
+        tix_sim_prices(p, &p->models[i], now / tix_sim_clock.update_ms, out, v);
         tix_decimal_format(v[0], 9, a, sizeof a);
         s_line(s, "{\"type\":\"trade\",\"model\":\"%s\",\"side\":\"%s\",\"price\":\"%s\",\"qty\":%llu,\"ts\":%lld}\n",
-               p->models[i].id, s_next(&s->rng) & 1 ? "buy" : "sell", a,
-               (unsigned long long)(1000 + s_next(&s->rng) % 99000), (long long)ts);
+               p->models[i].id, tix_sim_next(&s->rng) & 1 ? "buy" : "sell", a,
+               (unsigned long long)(1000 + tix_sim_next(&s->rng) % 99000), (long long)ts);
         s_line(s, "{\"type\":\"quote\",\"model\":\"%s\",\"input\":\"%s\",\"output\":\"%s\",\"ts\":%lld}\n",
                p->models[i].id, tix_decimal_format(v[0], 9, a, sizeof a), tix_decimal_format(v[1], 9, b, sizeof b),
                (long long)ts);
@@ -545,7 +272,7 @@ static ssize_t s_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
         if (s->cut || s_stop)
             return s->cut ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
         int64_t now = s_elapsed_ms();
-        const s_fault_t *stall = s_fault(s->p, F_STALL, now, 0);
+        const tix_sim_fault_t *stall = tix_sim_fault(s->p, F_STALL, now, 0);
         if (stall || now < s->next_ms) {
             s_sleep_ms(stall ? 20 : s->next_ms - now);
             continue;
@@ -553,7 +280,7 @@ static ssize_t s_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
         s->len = s->off = 0;
         s_batch(s, now);
         s->next_ms = now + s->p->stream_ms;
-        const s_fault_t *cut = s_fault(s->p, F_DISCONNECT, now, 0);
+        const tix_sim_fault_t *cut = tix_sim_fault(s->p, F_DISCONNECT, now, 0);
         if (cut && s->lines >= (uint64_t)cut->every) {
             /* End mid-line: half of the last line, then the connection drops. */
             size_t last = s->len - 1;
@@ -569,13 +296,13 @@ static ssize_t s_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t)n;
 }
 
-static enum MHD_Result s_stream(s_prov_t *p, struct MHD_Connection *c, uint64_t req)
+static enum MHD_Result s_stream(tix_sim_prov_t *p, struct MHD_Connection *c, uint64_t req)
 {
     s_stream_t *s = calloc(1, sizeof *s);
     if (!s)
         return s_text(c, 500, "out of memory\n");
     s->p = p;
-    s->rng = s_hash(s_seed + req, p->name);
+    s->rng = tix_sim_hash(s_seed + req, p->name);
     s_line(s, "{\"type\":\"hello\",\"market\":\"%s\"}\n", p->name);
     s->lines = 0;
     struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, s_stream_read,
@@ -593,17 +320,17 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char 
                                 size_t *upload_size, void **con_cls)
 {
     (void)url, (void)version, (void)upload, (void)upload_size, (void)con_cls;
-    s_prov_t *p = cls;
+    tix_sim_prov_t *p = cls;
     if (strcmp(method, "GET") != 0)
         return s_text(c, 405, "GET only\n");
     pthread_mutex_lock(&p->mu);
     uint64_t req = ++p->requests;
     pthread_mutex_unlock(&p->mu);
     int64_t now = s_elapsed_ms();
-    const s_fault_t *slow = s_fault(p, F_TIMEOUT, now, req);
+    const tix_sim_fault_t *slow = tix_sim_fault(p, F_TIMEOUT, now, req);
     if (slow)
         s_sleep_ms(slow->delay_ms); /* answer only after the client has given up */
-    if (s_fault(p, F_HTTP_500, now, req))
+    if (tix_sim_fault(p, F_HTTP_500, now, req))
         return s_text(c, 500, "{\"error\":\"internal server error\"}\n");
     return p->format == FMT_NDJSON ? s_stream(p, c, req) : s_price_list(p, c, now, req);
 }
@@ -636,7 +363,7 @@ static int s_price_of(const config_setting_t *m, const char *k, tix_price_t *out
     return 0;
 }
 
-static int s_load_models(s_prov_t *p, const config_setting_t *ps)
+static int s_load_models(tix_sim_prov_t *p, const config_setting_t *ps)
 {
     const config_setting_t *ms = config_setting_get_member(ps, "models");
     p->nmodels = ms ? config_setting_length(ms) : 0;
@@ -645,7 +372,7 @@ static int s_load_models(s_prov_t *p, const config_setting_t *ps)
         return -1;
     for (int i = 0; i < p->nmodels; i++) {
         const config_setting_t *m = config_setting_get_elem(ms, (unsigned)i);
-        s_model_t *o = &p->models[i];
+        tix_sim_model_t *o = &p->models[i];
         snprintf(o->id, sizeof o->id, "%s", s_str(m, "id", ""));
         if (s_price_of(m, "input", &o->in0, p->name) || s_price_of(m, "output", &o->out0, p->name) ||
             s_price_of(m, "cached_input", &o->cached0, p->name))
@@ -654,12 +381,12 @@ static int s_load_models(s_prov_t *p, const config_setting_t *ps)
         config_setting_lookup_bool(m, "variable", &var);
         o->variable = var;
         o->in = o->in0, o->out = o->out0, o->cached = o->cached0;
-        o->rng = s_hash(s_hash(s_seed, p->name), o->id);
+        o->rng = tix_sim_hash(tix_sim_hash(s_seed, p->name), o->id);
     }
     return 0;
 }
 
-static int s_load_faults(s_prov_t *p, const config_setting_t *ps)
+static int s_load_faults(tix_sim_prov_t *p, const config_setting_t *ps)
 {
     const config_setting_t *fs = config_setting_get_member(ps, "faults");
     p->nfaults = fs ? config_setting_length(fs) : 0;
@@ -668,7 +395,7 @@ static int s_load_faults(s_prov_t *p, const config_setting_t *ps)
         return -1;
     for (int i = 0; i < p->nfaults; i++) {
         const config_setting_t *f = config_setting_get_elem(fs, (unsigned)i);
-        s_fault_t *o = &p->faults[i];
+        tix_sim_fault_t *o = &p->faults[i];
         const char *k = s_str(f, "kind", "");
         for (o->kind = 0; o->kind < F_COUNT && strcmp(s_faults[o->kind], k) != 0; o->kind++)
             ;
@@ -682,7 +409,7 @@ static int s_load_faults(s_prov_t *p, const config_setting_t *ps)
     return 0;
 }
 
-static int s_load_provider(s_prov_t *p, const config_setting_t *ps)
+static int s_load_provider(tix_sim_prov_t *p, const config_setting_t *ps)
 {
     snprintf(p->name, sizeof p->name, "%s", s_str(ps, "name", ""));
     const char *fmt = s_str(ps, "format", "");
@@ -707,7 +434,7 @@ static int s_load_provider(s_prov_t *p, const config_setting_t *ps)
 }
 
 /* Loads and validates the scenario (file:line errors); NULL on error. */
-static s_prov_t *s_load(config_t *lc, const char *path, int *np)
+static tix_sim_prov_t *s_load(config_t *lc, const char *path, int *np)
 {
     if (!config_read_file(lc, path)) {
         fprintf(stderr, "tix-sim: %s:%d: %s\n", config_error_file(lc) ? config_error_file(lc) : path,
@@ -726,10 +453,10 @@ static s_prov_t *s_load(config_t *lc, const char *path, int *np)
         s_seed = (uint64_t)seed;
     long long upd;
     if (config_lookup_int64(lc, "update_ms", &upd))
-        s_update_ms = upd;
+        tix_sim_clock.update_ms = upd;
     const config_setting_t *list = config_lookup(lc, "providers");
     *np = config_setting_length(list);
-    s_prov_t *ps = calloc((size_t)*np + 1, sizeof *ps);
+    tix_sim_prov_t *ps = calloc((size_t)*np + 1, sizeof *ps);
     for (int i = 0; ps && i < *np; i++)
         if (s_load_provider(&ps[i], config_setting_get_elem(list, (unsigned)i)) != 0) {
             fprintf(stderr, "tix-sim: provider %s: cannot load\n", ps[i].name);
@@ -739,7 +466,7 @@ static s_prov_t *s_load(config_t *lc, const char *path, int *np)
 }
 
 /* Serves provider `p` on 127.0.0.1 (port 0: any free port, reported in the ports file). */
-static int s_serve(s_prov_t *p)
+static int s_serve(tix_sim_prov_t *p)
 {
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
@@ -769,7 +496,7 @@ static void s_usage(FILE *f)
                "  once every provider listens.\n");
 }
 
-static int s_write_ports(const char *path, const s_prov_t *ps, int np)
+static int s_write_ports(const char *path, const tix_sim_prov_t *ps, int np)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -824,11 +551,11 @@ int main(int argc, char **argv)
         return 2;
     }
     s_t0_mono = tix_time_mono_ns();
-    s_t0_wall = tix_time_wall_ns();
+    tix_sim_clock.t0_wall_ns = tix_time_wall_ns();
     config_t lc;
     config_init(&lc);
     int np = 0, rc = 1;
-    s_prov_t *ps = s_load(&lc, scenario, &np);
+    tix_sim_prov_t *ps = s_load(&lc, scenario, &np);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = s_on_signal;
