@@ -258,6 +258,37 @@ static int s_bad(tix_jreader_t *self, uint64_t limit, uint64_t rec_end, const ch
     return s_corrupt(self, what);
 }
 
+/* Whether whole, valid records run from some offset after `off` exactly to the end of the
+ * file. A record whose length reaches past the end is a torn tail only when nothing but its
+ * own bytes follow; a flipped bit in its length field would otherwise make recovery cut off
+ * the good records after it (the file ends within one record length, ≤ 520 bytes, of off). */
+static bool s_records_follow(int fd, uint64_t off)
+{
+    uint8_t b[TIX_REC_HEADER_SIZE + TIX_REC_PAYLOAD_MAX];
+    uint64_t size = s_file_size(fd);
+    if (size <= off + 1 || size - off > sizeof b)
+        return false;
+    size_t n = (size_t)(size - off);
+    if (pread(fd, b, n, (off_t)off) != (ssize_t)n)
+        return false;
+    for (size_t start = 1; start + TIX_REC_HEADER_SIZE < n; start++) {
+        size_t q = start;
+        while (q + TIX_REC_HEADER_SIZE <= n) {
+            uint32_t len = (uint32_t)b[q] | (uint32_t)b[q + 1] << 8 | (uint32_t)b[q + 2] << 16 |
+                           (uint32_t)b[q + 3] << 24;
+            uint32_t crc = (uint32_t)b[q + 4] | (uint32_t)b[q + 5] << 8 | (uint32_t)b[q + 6] << 16 |
+                           (uint32_t)b[q + 7] << 24;
+            if (len == 0 || len > n - q - TIX_REC_HEADER_SIZE ||
+                tix_crc32c(0, b + q + TIX_REC_HEADER_SIZE, len) != crc)
+                break;
+            q += TIX_REC_HEADER_SIZE + len;
+        }
+        if (q == n && q != start)
+            return true;
+    }
+    return false;
+}
+
 int tix_jreader_next(tix_jreader_t *self, uint64_t limit, tix_record_t *out)
 {
     self->torn = false;
@@ -277,6 +308,8 @@ int tix_jreader_next(tix_jreader_t *self, uint64_t limit, tix_record_t *out)
     if (avail < 0)
         return -1;
     if ((size_t)avail < TIX_REC_HEADER_SIZE + len) {
+        if (limit == UINT64_MAX && s_records_follow(self->fd, self->off))
+            return s_corrupt(self, "record length reaches past the end of the file");
         self->torn = limit == UINT64_MAX;
         return 0;
     }

@@ -212,6 +212,38 @@ static void test_corruption_in_the_middle(void **state)
     assert_non_null(strstr(tix_err(), "bad magic"));
 }
 
+/* A flipped bit in a length field near the end makes that record reach past the end of the
+ * file; the good records after it must not be cut off as a "torn tail". */
+static void test_bad_length_near_the_end_is_corruption(void **state)
+{
+    (void)state;
+    uint64_t size = s_write(1, 100);
+    char path[256];
+    s_path(path, sizeof path);
+    tix_journal_info_t info;
+    /* Find the record two before the end by walking the lengths from the header. */
+    int fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    uint64_t off = TIX_JOURNAL_HEADER_SIZE, prev2 = 0, prev1 = 0;
+    while (off < size) {
+        uint8_t h[4];
+        assert_int_equal(pread(fd, h, 4, (off_t)off), 4);
+        prev2 = prev1;
+        prev1 = off;
+        off += TIX_REC_HEADER_SIZE + (uint32_t)(h[0] | h[1] << 8 | h[2] << 16 | (uint32_t)h[3] << 24);
+    }
+    assert_int_equal(off, size);
+    uint8_t big[2] = {0xf0, 0x01}; /* length 496: past the end, within the maximum */
+    assert_true(size - prev2 < 496 + TIX_REC_HEADER_SIZE);
+    assert_int_equal(pwrite(fd, big, 2, (off_t)prev2), 2);
+    close(fd);
+    assert_int_equal(tix_journal_recover(path, DAY, &info), -1);
+    assert_non_null(strstr(tix_err(), "record length reaches past the end of the file"));
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal((uint64_t)st.st_size, size); /* nothing was truncated */
+}
+
 static void test_day_names(void **state)
 {
     (void)state;
@@ -232,6 +264,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_round_trip, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_torn_tail, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_corruption_in_the_middle, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_length_near_the_end_is_corruption, s_setup, s_teardown),
         cmocka_unit_test(test_day_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
