@@ -6,14 +6,25 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Chunk rows. A chunk must fit HDF5's default chunk cache (1 MiB per dataset), which the
+ * writer keeps: a larger chunk is written around the cache, each partial chunk write then
+ * costing a whole chunk of fill and a second write. */
+enum { S_ROWS = 8192, S_FEW = 256, S_TIER_ROWS = 64, S_CHUNK_CACHE = 1024 * 1024 };
+_Static_assert(sizeof(tix_arow_quote_t) * S_ROWS <= S_CHUNK_CACHE &&
+                   sizeof(tix_arow_clock_t) * S_ROWS <= S_CHUNK_CACHE &&
+                   sizeof(tix_arow_tick_t) * S_ROWS <= S_CHUNK_CACHE &&
+                   sizeof(tix_arow_settle_t) * S_FEW <= S_CHUNK_CACHE &&
+                   TIX_REC_MODEL_MAX * S_FEW <= S_CHUNK_CACHE,
+               "every chunk fits the default chunk cache");
+
 const tix_ads_info_t tix_ads_info[TIX_ADS_COUNT] = {
-    [TIX_ADS_QUOTES] = {"/quotes", sizeof(tix_arow_quote_t), 8192},
-    [TIX_ADS_CLOCK] = {"/clock", sizeof(tix_arow_clock_t), 8192},
-    [TIX_ADS_TICKS] = {"/ticks", sizeof(tix_arow_tick_t), 8192},
-    [TIX_ADS_SETTLEMENTS] = {"/settlements", sizeof(tix_arow_settle_t), 256},
-    [TIX_ADS_PROVIDERS] = {"/names/provider", TIX_REC_PROVIDER_MAX, 256},
-    [TIX_ADS_MODELS] = {"/names/model", TIX_REC_MODEL_MAX, 256},
-    [TIX_ADS_TIERS] = {"/names/tier", 32, 64},
+    [TIX_ADS_QUOTES] = {"/quotes", sizeof(tix_arow_quote_t), S_ROWS},
+    [TIX_ADS_CLOCK] = {"/clock", sizeof(tix_arow_clock_t), S_ROWS},
+    [TIX_ADS_TICKS] = {"/ticks", sizeof(tix_arow_tick_t), S_ROWS},
+    [TIX_ADS_SETTLEMENTS] = {"/settlements", sizeof(tix_arow_settle_t), S_FEW},
+    [TIX_ADS_PROVIDERS] = {"/names/provider", TIX_REC_PROVIDER_MAX, S_FEW},
+    [TIX_ADS_MODELS] = {"/names/model", TIX_REC_MODEL_MAX, S_FEW},
+    [TIX_ADS_TIERS] = {"/names/tier", 32, S_TIER_ROWS},
 };
 
 size_t tix_ads_row_size(tix_ads_t ds) { return tix_ads_info[ds].row_size; }

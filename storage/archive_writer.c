@@ -152,28 +152,6 @@ static int s_tier_rows(tix_archive_t *self, const tix_archive_meta_t *meta)
     return rc;
 }
 
-/* After H5Fstart_swmr_write (which resets chunk caches in 1.10.8) datasets are reopened
- * with a cache that holds a few chunks. */
-static int s_reopen(tix_archive_t *self)
-{
-    for (int i = 0; i < TIX_ADS_COUNT; i++) {
-        s_ds_t *d = &self->ds[i];
-        size_t bytes = tix_ads_info[i].chunk_rows * tix_ads_info[i].row_size * 4;
-        hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
-        if (dapl < 0 || H5Pset_chunk_cache(dapl, 521, bytes, 1.0) < 0 || H5Dclose(d->id) < 0) {
-            d->id = -1;
-            if (dapl >= 0)
-                H5Pclose(dapl);
-            return -1;
-        }
-        d->id = H5Dopen2(self->file, tix_ads_info[i].path, dapl);
-        H5Pclose(dapl);
-        if (d->id < 0)
-            return -1;
-    }
-    return 0;
-}
-
 static int s_alloc(tix_archive_t *self, size_t batch_rows)
 {
     for (int i = 0; i < TIX_ADS_COUNT; i++) {
@@ -224,15 +202,19 @@ static int s_setup(tix_archive_t *self, const char *tmp, int64_t day,
         self->ds[i].id = ids[i];
     if (rc != 0 || s_tier_rows(self, meta) != 0 || s_root_attrs(self->file, day, meta) != 0)
         return tix_h5_fail("cannot lay out datasets and attributes", tmp);
+    /* Datasets keep HDF5's default chunk cache (1 MiB each, as the raw baseline of
+     * tix-bench): it holds a chunk of every dataset (archive_types.c checks), and an
+     * append only ever writes a dataset's last chunk. */
     if (H5Fstart_swmr_write(self->file) < 0)
         return tix_h5_fail("cannot start SWMR writing", tmp);
-    if (s_reopen(self) != 0)
-        return tix_h5_fail("cannot reopen datasets after SWMR start", tmp);
+    /* No fsync of the directory: a live file is rebuilt from the journal at every start
+     * (docs/archive.md) and its data is never fsynced, so a durable name would promise
+     * nothing. A closed day's compressed file is fsynced, and its directory. */
     if (rename(tmp, self->path) != 0) {
         TIX_SET_ERR(errno, "%s: cannot rename to %s: %s", tmp, self->path, strerror(errno));
         return -1;
     }
-    return tix_sync_dir_of(self->path);
+    return 0;
 }
 
 tix_archive_t *tix_archive_create(const char *dir, int64_t day, const tix_archive_meta_t *meta,
