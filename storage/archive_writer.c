@@ -2,10 +2,10 @@
 #include "archive_int.h"
 #include "tix_err.h"
 #include "tix_journal.h"
-#include "tix_strtab.h"
 #include "tix_time.h"
 
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +19,43 @@ typedef struct {
     bool dirty;   /* written since the last H5Dflush */
 } s_ds_t;
 
+/* Name fields are read eight bytes a step (see s_scan). */
+#define S_NAME_WORDS (TIX_REC_MODEL_MAX / 8)
+_Static_assert(TIX_REC_PROVIDER_MAX % 8 == 0 && TIX_REC_MODEL_MAX % 8 == 0 &&
+                   TIX_REC_PROVIDER_MAX <= TIX_REC_MODEL_MAX,
+               "name fields are whole words, the model field the longest");
+
+typedef struct {
+    uint64_t w[S_NAME_WORDS];
+} s_padded_t; /* a name NUL-padded to the field's size: also its row in the name dataset */
+
+typedef struct {
+    uint32_t id1; /* id + 1; 0 = empty */
+    uint32_t key; /* top half of the name's hash: most probes reject other names on it */
+} s_nslot_t;
+
+/* A name table (providers or models): name → id = row of its dataset, ids dense in order
+ * of first appearance. Its own table rather than tix_strtab: the record's names are
+ * fixed, NUL-padded fields, so hashing and comparing go by whole words, in the same pass
+ * that finds the NUL, without strlen, memcmp or a call. */
+typedef struct {
+    s_padded_t *names; /* by id */
+    uint32_t n, cap;
+    s_nslot_t *slots; /* open addressing, 2^bits slots, at most half full */
+    unsigned bits;
+    /* The last name found (n > 0): quotes of one provider come together, and a feed's
+     * models in runs. Its words, how many whole ones, and a mask of the rest up to its NUL. */
+    uint32_t last;
+    const s_padded_t *last_p;
+    size_t last_k;
+    uint64_t last_keep;
+} s_names_t;
+
 struct tix_archive_s {
     hid_t file;
     char path[4096];
     s_ds_t ds[TIX_ADS_COUNT];
-    tix_strtab_t *names[2]; /* providers, models: row = id */
-    int64_t last[2];        /* the last name's id per table, -1 none */
-    size_t last_len[2];
+    s_names_t names[2]; /* providers, models */
 };
 
 /* ---------------------------------------------------------------- creation */
@@ -163,10 +193,14 @@ static int s_alloc(tix_archive_t *self, size_t batch_rows)
         if (d->type < 0 || !d->buf)
             return -1;
     }
-    self->last[0] = self->last[1] = -1;
-    self->names[0] = tix_strtab_new();
-    self->names[1] = tix_strtab_new();
-    return self->names[0] && self->names[1] ? 0 : -1;
+    for (int k = 0; k < 2; k++) {
+        s_names_t *nt = &self->names[k];
+        nt->bits = 6;
+        nt->slots = calloc((size_t)1 << nt->bits, sizeof *nt->slots);
+        if (!nt->slots)
+            return -1;
+    }
+    return 0;
 }
 
 int tix_sync_dir_of(const char *path)
@@ -260,59 +294,205 @@ static int s_write_batch(tix_archive_t *self, tix_ads_t i)
     return 0;
 }
 
-/* A slot for one more row of `i`, writing the batch first when it is full. */
-static void *s_slot(tix_archive_t *self, tix_ads_t i)
+/* Writes the full batch of `i` (names first, so a reader never sees a quote before the
+ * names it points to); the rare half of s_slot(). */
+__attribute__((noinline)) static int s_batch_full(tix_archive_t *self, tix_ads_t i)
 {
-    s_ds_t *d = &self->ds[i];
-    if (d->n == d->cap) {
-        /* Names first, so a reader never sees a quote before the names it points to. */
-        if (i == TIX_ADS_QUOTES &&
-            (s_write_batch(self, TIX_ADS_PROVIDERS) || s_write_batch(self, TIX_ADS_MODELS)))
-            return NULL;
-        if (s_write_batch(self, i) != 0)
-            return NULL;
-    }
-    void *row = d->buf + d->n++ * tix_ads_info[i].row_size;
-    memset(row, 0, tix_ads_info[i].row_size);
-    return row;
+    if (i == TIX_ADS_QUOTES &&
+        (s_write_batch(self, TIX_ADS_PROVIDERS) || s_write_batch(self, TIX_ADS_MODELS)))
+        return -1;
+    return s_write_batch(self, i);
 }
 
-/* Row id of `name` in name table `which` (0 providers, 1 models), adding a row if new.
- * The last id is remembered: quotes of one provider tend to come together. */
-static int s_name(tix_archive_t *self, int which, const char *name, uint32_t *id)
+/* A slot for one more row of `i`, writing the batch first when it is full. The caller
+ * fills every byte of it, padding included: the file gets the row's bytes as they are. */
+static inline void *s_slot(tix_archive_t *self, tix_ads_t i, size_t row_size)
 {
-    tix_strtab_t *t = self->names[which];
-    size_t len = strlen(name);
-    if (self->last[which] >= 0 && self->last_len[which] == len &&
-        memcmp(tix_strtab_name(t, (uint32_t)self->last[which]), name, len) == 0) {
-        *id = (uint32_t)self->last[which];
-        return 0;
+    s_ds_t *d = &self->ds[i];
+    if (d->n == d->cap && s_batch_full(self, i) != 0)
+        return NULL;
+    return d->buf + d->n++ * row_size;
+}
+
+/* ---------------------------------------------------------------- names */
+
+#define S_LOW7 UINT64_C(0x7f7f7f7f7f7f7f7f)
+#define S_MUL UINT64_C(0x9e3779b97f4a7c15) /* 2^64 / golden ratio */
+
+/* Eight bytes of a name, first byte lowest on any host, so masks of "the first b bytes"
+ * are the low bits. */
+static inline uint64_t s_word(const void *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w); /* unaligned-safe; one load */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+/* Length of the NUL-terminated name in `field` (`cap` bytes, whole words; cap if there is
+ * no NUL) and its hash. Reads the field eight bytes a step, so bytes after the NUL too: they
+ * are inside the field and masked off before they count. The hash folds the name's words
+ * in; each multiply carries every bit upward, so the top bits depend on all of them. */
+static inline size_t s_scan(const char *field, size_t cap, uint64_t *hash)
+{
+    uint64_t h = S_MUL;
+    for (size_t i = 0; i < cap; i += 8) {
+        uint64_t w = s_word(field + i);
+        uint64_t z = ~(((w & S_LOW7) + S_LOW7) | w | S_LOW7); /* 0x80 in each zero byte */
+        if (z) {
+            /* z ^ (z - 1): the bits up to the first zero byte's, i.e. the name's bytes of w */
+            *hash = (h ^ (w & (z ^ (z - 1)))) * S_MUL;
+            return i + (unsigned)__builtin_ctzll(z) / 8;
+        }
+        h = (h ^ w) * S_MUL;
     }
-    size_t before = tix_strtab_size(t);
-    int64_t v = tix_strtab_intern(t, name, len);
-    if (v < 0) {
-        TIX_SET_ERR(ENOMEM, "%s: out of memory interning a name", self->path);
+    return cap;
+}
+
+/* A mask of a name's last word up to and including its NUL, for s_same(). */
+static inline uint64_t s_keep(size_t len) { return ~UINT64_C(0) >> (56 - 8 * (len % 8)); }
+
+/* Whether `field` holds the name `p`: its `k` whole words, then word k under `keep` (p is
+ * NUL-padded, so a longer name in the field differs at p's NUL). */
+static inline bool s_same(const s_padded_t *p, const char *field, size_t k, uint64_t keep)
+{
+    for (size_t j = 0; j < k; j++)
+        if (s_word(field + 8 * j) != s_word(&p->w[j]))
+            return false;
+    return (s_word(field + 8 * k) & keep) == s_word(&p->w[k]);
+}
+
+static inline void s_set_last(s_names_t *nt, uint32_t id, size_t len)
+{
+    nt->last = id;
+    nt->last_p = &nt->names[id];
+    nt->last_k = len / 8;
+    nt->last_keep = s_keep(len);
+}
+
+static int s_names_grow(s_names_t *nt)
+{
+    if (nt->bits == 32)
+        return -1; /* keys have no more bits to spread over */
+    unsigned bits = nt->bits + 1;
+    size_t mask = ((size_t)1 << bits) - 1;
+    s_nslot_t *slots = calloc(mask + 1, sizeof *slots);
+    if (!slots)
         return -1;
+    for (size_t k = 0; k < (size_t)1 << nt->bits; k++) {
+        if (!nt->slots[k].id1)
+            continue;
+        size_t i = nt->slots[k].key >> (32 - bits);
+        while (slots[i].id1)
+            i = (i + 1) & mask;
+        slots[i] = nt->slots[k];
     }
-    *id = (uint32_t)v;
-    self->last[which] = v;
-    self->last_len[which] = len;
-    if ((size_t)v < before)
-        return 0;
-    tix_ads_t ds = which == 0 ? TIX_ADS_PROVIDERS : TIX_ADS_MODELS;
-    char *row = s_slot(self, ds);
-    if (!row)
-        return -1;
-    strncpy(row, name, tix_ads_info[ds].row_size);
+    free(nt->slots);
+    nt->slots = slots;
+    nt->bits = bits;
     return 0;
 }
+
+/* A new name (`len` bytes of `field`) at empty slot `i`: its row of `ds`, its id. */
+__attribute__((noinline)) static int s_name_add(tix_archive_t *self, s_names_t *nt, tix_ads_t ds,
+                                                const char *field, size_t len, uint32_t key,
+                                                size_t i, uint32_t *id)
+{
+    if (nt->n == nt->cap) {
+        uint32_t cap = nt->cap ? nt->cap * 2 : 64;
+        s_padded_t *names = cap > nt->cap ? realloc(nt->names, cap * sizeof *names) : NULL;
+        if (!names) {
+            TIX_SET_ERR(ENOMEM, "%s: out of memory for a name", self->path);
+            return -1;
+        }
+        nt->names = names;
+        nt->cap = cap;
+        if (nt->n > 0)
+            nt->last_p = &names[nt->last]; /* moved with the array */
+    }
+    s_padded_t *p = &nt->names[nt->n];
+    memset(p, 0, sizeof *p);
+    memcpy(p, field, len);
+    size_t row_size = tix_ads_info[ds].row_size; /* the field's size: the name and NULs */
+    char *row = s_slot(self, ds, row_size);
+    if (!row)
+        return -1;
+    memcpy(row, p, row_size);
+    nt->slots[i] = (s_nslot_t){nt->n + 1, key};
+    *id = nt->n;
+    s_set_last(nt, nt->n++, len);
+    /* The name is in; a failed rehash leaves the table fuller, retried on the next name. */
+    if ((size_t)nt->n * 2 > (size_t)1 << nt->bits)
+        (void)s_names_grow(nt);
+    return 0;
+}
+
+/* Id of the name in `field` (`cap` bytes) by hash; s_name() has ruled out the last one. */
+static inline int s_name_find(tix_archive_t *self, s_names_t *nt, tix_ads_t ds,
+                              const char *field, size_t cap, uint32_t *id)
+{
+    uint64_t h;
+    size_t len = s_scan(field, cap, &h);
+    if (len == cap) {
+        TIX_SET_ERR(EINVAL, "%s: a quote's %s name is not NUL-terminated", self->path,
+                    ds == TIX_ADS_MODELS ? "model" : "provider");
+        return -1;
+    }
+    uint32_t key = (uint32_t)(h >> 32);
+    size_t mask = ((size_t)1 << nt->bits) - 1, i = key >> (32 - nt->bits);
+    uint64_t keep = s_keep(len);
+    for (;; i = (i + 1) & mask) {
+        s_nslot_t sl = nt->slots[i];
+        if (!sl.id1)
+            return s_name_add(self, nt, ds, field, len, key, i, id);
+        if (sl.key == key && s_same(&nt->names[sl.id1 - 1], field, len / 8, keep)) {
+            *id = sl.id1 - 1;
+            s_set_last(nt, *id, len);
+            return 0;
+        }
+    }
+}
+
+/* Row id of the name in `field`, a NUL-terminated field of `cap` bytes, in the name table
+ * of `ds` (adding it if new). */
+static inline int s_name(tix_archive_t *self, tix_ads_t ds, const char *field, size_t cap,
+                         uint32_t *id)
+{
+    s_names_t *nt = &self->names[ds == TIX_ADS_MODELS];
+    if (nt->n > 0 && s_same(nt->last_p, field, nt->last_k, nt->last_keep)) {
+        *id = nt->last;
+        return 0;
+    }
+    return s_name_find(self, nt, ds, field, cap, id);
+}
+
+/* A quote row is written field by field straight into the batch, then its padding is
+ * zeroed (the file gets every byte of a row): a memset of the whole row compiles to a
+ * `rep stos`, slow to start for 120 bytes, and a row built on the stack and copied stalls
+ * on loads wider than the stores that built it. The padding, checked here, is the gaps
+ * after `currency` and after `unit`. */
+#define S_Q(m) offsetof(tix_arow_quote_t, m)
+#define S_QEND(m) (S_Q(m) + sizeof(((tix_arow_quote_t *)0)->m))
+_Static_assert(S_QEND(seq) == S_Q(recv_ns) && S_QEND(recv_ns) == S_Q(provider) &&
+                   S_QEND(provider) == S_Q(model) && S_QEND(model) == S_Q(tier) &&
+                   S_QEND(tier) == S_Q(reason) && S_QEND(reason) == S_Q(currency) &&
+                   S_QEND(fx_e9) == S_Q(local_input) &&
+                   S_QEND(local_input) == S_Q(local_output) &&
+                   S_QEND(local_output) == S_Q(local_cached) &&
+                   S_QEND(local_cached) == S_Q(input) && S_QEND(input) == S_Q(output) &&
+                   S_QEND(output) == S_Q(cached) && S_QEND(cached) == S_Q(blended) &&
+                   S_QEND(blended) == S_Q(volume) && S_QEND(volume) == sizeof(tix_arow_quote_t),
+               "a quote row's only padding is after currency and after unit");
 
 static int s_add_quote(tix_archive_t *self, uint64_t seq, const tix_rec_quote_t *q)
 {
     uint32_t prov, model;
-    if (s_name(self, 0, q->provider, &prov) || s_name(self, 1, q->model, &model))
+    if (s_name(self, TIX_ADS_PROVIDERS, q->provider, sizeof q->provider, &prov) ||
+        s_name(self, TIX_ADS_MODELS, q->model, sizeof q->model, &model))
         return -1;
-    tix_arow_quote_t *r = s_slot(self, TIX_ADS_QUOTES); /* zeroed, padding included */
+    tix_arow_quote_t *r = s_slot(self, TIX_ADS_QUOTES, sizeof *r);
     if (!r)
         return -1;
     r->seq = seq;
@@ -332,6 +512,8 @@ static int s_add_quote(tix_archive_t *self, uint64_t seq, const tix_rec_quote_t 
     r->cached = q->cached;
     r->blended = q->blended;
     r->volume = q->volume;
+    memset((char *)r + S_QEND(currency), 0, S_Q(unit) - S_QEND(currency));
+    memset((char *)r + S_QEND(unit), 0, S_Q(fx_e9) - S_QEND(unit));
     return 0;
 }
 
@@ -346,9 +528,10 @@ static void s_hex(char *out, const uint8_t *b, size_t n)
 
 static int s_add_settle(tix_archive_t *self, uint64_t seq, const tix_rec_settle_t *s)
 {
-    tix_arow_settle_t *r = s_slot(self, TIX_ADS_SETTLEMENTS);
+    tix_arow_settle_t *r = s_slot(self, TIX_ADS_SETTLEMENTS, sizeof *r);
     if (!r)
         return -1;
+    memset(r, 0, sizeof *r);
     r->seq = seq;
     r->ts_ns = s->s.ts_ns;
     r->tier = s->s.tier;
@@ -366,19 +549,30 @@ int tix_archive_add(tix_archive_t *self, const tix_record_t *rec)
     switch (rec->kind) {
     case TIX_REC_QUOTE: return s_add_quote(self, rec->seq, &rec->u.quote);
     case TIX_REC_CLOCK: {
-        tix_arow_clock_t *r = s_slot(self, TIX_ADS_CLOCK);
+        tix_arow_clock_t *r = s_slot(self, TIX_ADS_CLOCK, sizeof *r);
         if (!r)
             return -1;
-        *r = (tix_arow_clock_t){rec->seq, rec->u.clock.ns, (uint8_t)rec->u.clock.kind};
+        memset(r, 0, sizeof *r); /* field by field: a compound literal's padding is unspecified */
+        r->seq = rec->seq;
+        r->ns = rec->u.clock.ns;
+        r->kind = (uint8_t)rec->u.clock.kind;
         return 0;
     }
     case TIX_REC_TICK: {
         const tix_tick_t *t = &rec->u.tick;
-        tix_arow_tick_t *r = s_slot(self, TIX_ADS_TICKS);
+        tix_arow_tick_t *r = s_slot(self, TIX_ADS_TICKS, sizeof *r);
         if (!r)
             return -1;
-        *r = (tix_arow_tick_t){rec->seq, t->ts_ns, t->tier, (uint8_t)t->status, t->price,
-                               t->n_used, t->n_excluded, t->n_stale, t->dispersion};
+        memset(r, 0, sizeof *r);
+        r->seq = rec->seq;
+        r->ts_ns = t->ts_ns;
+        r->tier = t->tier;
+        r->status = (uint8_t)t->status;
+        r->price = t->price;
+        r->n_used = t->n_used;
+        r->n_excluded = t->n_excluded;
+        r->n_stale = t->n_stale;
+        r->dispersion = t->dispersion;
         return 0;
     }
     case TIX_REC_SETTLE: return s_add_settle(self, rec->seq, &rec->u.settle);
@@ -412,8 +606,10 @@ static void s_free(tix_archive_t *self)
             H5Tclose(self->ds[i].type);
         free(self->ds[i].buf);
     }
-    tix_strtab_destroy(&self->names[0]);
-    tix_strtab_destroy(&self->names[1]);
+    for (int k = 0; k < 2; k++) {
+        free(self->names[k].names);
+        free(self->names[k].slots);
+    }
 }
 
 int tix_archive_close(tix_archive_t **self_p)

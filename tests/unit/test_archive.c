@@ -139,6 +139,66 @@ static void test_round_trip(void **state)
     assert_int_equal(access(tmp, F_OK), -1); /* renamed into place */
 }
 
+/* Name `len` bytes long, no NULs: a name is a prefix of every longer one, the hardest case
+ * for a comparison by words; `alt` gives another family, equal to the first up to a byte.
+ * After the NUL, bytes that change with `noise` and must not count. */
+static void s_name(char *field, size_t cap, size_t len, int alt, uint64_t noise)
+{
+    static const char junk[] = {0x01, (char)0x80, (char)0xff, 0, 'a'};
+    for (size_t j = 0; j < cap; j++)
+        field[j] = junk[(j + noise) % sizeof junk];
+    for (size_t j = 0; j < len; j++)
+        field[j] = (char)(1 + (j * 37 + (alt && j == len - 1 ? 101 : 0)) % 255);
+    field[len] = 0;
+}
+
+/* Names of every length a field holds, interleaved, in runs and repeated, with bytes after
+ * their NUL that must not count: each quote reads back with its own names, and each name
+ * has one row. */
+static void test_names(void **state)
+{
+    (void)state;
+    tix_archive_t *a = tix_archive_create(s_dir, DAY, &s_meta, 100);
+    assert_non_null(a);
+    const uint64_t rows = 4000;
+    for (uint64_t i = 0; i < rows; i++) {
+        tix_record_t r = {.kind = TIX_REC_QUOTE, .seq = i + 1};
+        r.u.quote.recv_ns = T0 + (int64_t)i;
+        s_name(r.u.quote.provider, TIX_REC_PROVIDER_MAX, i * 7 % TIX_REC_PROVIDER_MAX, 0, i);
+        s_name(r.u.quote.model, TIX_REC_MODEL_MAX, i / 3 * 5 % TIX_REC_MODEL_MAX,
+               i / 3 / TIX_REC_MODEL_MAX % 2, i);
+        strcpy(r.u.quote.currency, "USD");
+        assert_int_equal(tix_archive_add(a, &r), 0);
+    }
+    /* A name without its NUL is refused, and the file stays whole. */
+    tix_record_t bad = {.kind = TIX_REC_QUOTE, .seq = rows + 1};
+    memset(bad.u.quote.provider, 'p', sizeof bad.u.quote.provider);
+    assert_int_equal(tix_archive_add(a, &bad), -1);
+    assert_non_null(strstr(tix_err(), "not NUL-terminated"));
+    assert_int_equal(tix_archive_close(&a), 0);
+
+    tix_afile_t *f = tix_afile_open(s_path, true);
+    assert_non_null(f);
+    assert_int_equal(tix_afile_rows(f, TIX_ADS_QUOTES), rows);
+    assert_int_equal(tix_afile_rows(f, TIX_ADS_PROVIDERS), TIX_REC_PROVIDER_MAX);
+    assert_int_equal(tix_afile_rows(f, TIX_ADS_MODELS), 2 * TIX_REC_MODEL_MAX - 1); /* one "" */
+    tix_amerge_t *m = tix_amerge_new(f, 1u << TIX_ADS_QUOTES);
+    assert_non_null(m);
+    tix_record_t r;
+    char want[TIX_REC_MODEL_MAX];
+    for (uint64_t i = 0; i < rows; i++) {
+        assert_int_equal(tix_amerge_next(m, &r, NULL), 1);
+        s_name(want, TIX_REC_PROVIDER_MAX, i * 7 % TIX_REC_PROVIDER_MAX, 0, 0);
+        assert_string_equal(r.u.quote.provider, want);
+        s_name(want, TIX_REC_MODEL_MAX, i / 3 * 5 % TIX_REC_MODEL_MAX,
+               i / 3 / TIX_REC_MODEL_MAX % 2, 0);
+        assert_string_equal(r.u.quote.model, want);
+    }
+    assert_int_equal(tix_amerge_next(m, &r, NULL), 0);
+    tix_amerge_destroy(&m);
+    tix_afile_close(&f);
+}
+
 static void test_compress(void **state)
 {
     (void)state;
@@ -182,6 +242,7 @@ int main(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_names, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_compress, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_bad_files, s_setup, s_teardown),
     };
