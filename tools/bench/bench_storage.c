@@ -36,7 +36,8 @@ static tix_record_t s_quote(long i)
 
 static double s_secs(int64_t t0) { return (double)(tix_time_mono_ns() - t0) / 1e9; }
 
-/* The archive writer's path: name interning, row building, batches of BATCH, flush each second. */
+/* The archive writer's path: name interning, row building, batches of BATCH, flush each second.
+ * Its file's creation (seven datasets, root attributes, rename into place) and close count. */
 static int s_archive(const char *dir, const tix_record_t *recs, long n, double *secs)
 {
     static const char *tiers[] = {"T1"};
@@ -63,7 +64,8 @@ static int s_archive(const char *dir, const tix_record_t *recs, long n, double *
     return rc;
 }
 
-/* Raw HDF5: the same rows, prebuilt, in the same batches, into one SWMR dataset. */
+/* Raw HDF5: the same rows, prebuilt, in the same batches, into one SWMR dataset, with the
+ * archive's file access properties, chunk size and (HDF5's default) chunk cache. */
 static int s_raw(const char *path, const tix_arow_quote_t *rows, long n, double *secs)
 {
     int64_t t0 = tix_time_mono_ns();
