@@ -374,8 +374,11 @@ static void s_recover(tix_sub_t *self, int id)
     uint64_t before = st->last;
     char status[512] = "";
     bool covered = false, beyond = false;
-    /* Large gaps take several requests; each must make progress. */
-    for (int round = 0; round < 64 && !s_filled(st); round++) {
+    /* Large gaps take several requests, and every later gap buffered behind the first takes
+     * one more (each lies behind at least one buffered message): 64 rounds, plus one a
+     * buffered message, bound the work without giving up on what the replay still holds. */
+    const size_t max_rounds = 64 + st->npend;
+    for (size_t round = 0; round < max_rounds && !s_filled(st); round++) {
         uint64_t from = st->last_channel + 1, end = s_replay_end(st);
         uint64_t to = end < from ? from : end;
         if (to - from >= REPLAY_CHUNK)
