@@ -99,6 +99,10 @@ int tix_col_extract_doc(tix_prov_t *p, const tix_json_val_t *doc, int64_t recv_n
 int tix_http_start(tix_prov_t *p);              /* begins one poll (http_poll, fx feed) */
 void tix_http_done(tix_prov_t *p, CURLcode res); /* a poll transfer finished */
 void tix_fx_body(tix_prov_t *p, const tix_json_val_t *doc);
+/* The rate value `v` of an FX feed (USD per unit, a positive decimal of at most 9 decimals)
+ * into *rate; 0, or -1 when missing or not such a decimal. `shown` (cap bytes) receives its
+ * text for messages, "..." marking a text too long to show whole. */
+int tix_fx_rate(const tix_json_val_t *v, int64_t *rate, char *shown, size_t cap);
 int tix_stream_start(tix_prov_t *p);
 void tix_stream_done(tix_prov_t *p, CURLcode res);
 void tix_stream_check(tix_prov_t *p, int64_t now); /* stall watchdog, once-mode end */

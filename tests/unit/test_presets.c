@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "collector_int.h"
 #include "tix_collector.h"
 #include "tix_config.h"
 #include "tix_err.h"
@@ -242,6 +243,37 @@ static void test_escapes_and_nul(void **state)
     s_done(&r, &x);
 }
 
+/* FX feed rates are parsed from their whole text: a long rate or one holding an escaped NUL
+ * must not be cut to a valid-looking prefix. */
+static void test_fx_rate_text(void **state)
+{
+    (void)state;
+    tix_json_t *j = tix_json_new();
+    assert_non_null(j);
+    const char *doc = "{\"a\":\"0.1380\",\"b\":0.138,\"c\":\"0.1380000000000000000000000000000000000000"
+                      "0000000000000000000000000001\",\"d\":\"0.138\\u0000junk\",\"e\":\"0\",\"f\":true}";
+    const tix_json_val_t *r = tix_json_parse(j, doc, strlen(doc));
+    assert_non_null(r);
+    char shown[64];
+    int64_t rate = 0;
+    assert_int_equal(tix_fx_rate(tix_json_member(r, "a", 1), &rate, shown, sizeof shown), 0);
+    assert_int_equal(rate, 138000000);
+    assert_string_equal(shown, "0.1380");
+    rate = 0;
+    assert_int_equal(tix_fx_rate(tix_json_member(r, "b", 1), &rate, shown, sizeof shown), 0);
+    assert_int_equal(rate, 138000000);
+    assert_int_equal(tix_fx_rate(tix_json_member(r, "c", 1), &rate, shown, sizeof shown), -1);
+    assert_int_equal(strlen(shown), sizeof shown - 1);
+    assert_string_equal(shown + strlen(shown) - 3, "...");
+    assert_int_equal(tix_fx_rate(tix_json_member(r, "d", 1), &rate, shown, sizeof shown), -1);
+    assert_string_equal(shown, "0.138...");
+    assert_int_equal(tix_fx_rate(tix_json_member(r, "e", 1), &rate, shown, sizeof shown), -1);
+    assert_int_equal(tix_fx_rate(tix_json_member(r, "f", 1), &rate, shown, sizeof shown), -1);
+    assert_string_equal(shown, "");
+    assert_int_equal(tix_fx_rate(NULL, &rate, shown, sizeof shown), -1);
+    tix_json_destroy(&j);
+}
+
 static void test_discount_rounding(void **state)
 {
     (void)state;
@@ -342,6 +374,45 @@ static void test_deepseek_peak_and_off_peak(void **state)
     s_done(&r, &x);
 }
 
+/* '$' paths are evaluated once a document, not once an element; the parser reuses its
+ * memory, so the next document sits at the same address and must not see the last one's. */
+static void test_root_paths_per_document(void **state)
+{
+    s_fix_t *f = *state;
+    tix_extract_t x;
+    s_spec(f, "dk", &x);
+    tix_json_t *j = tix_json_new();
+    assert_non_null(j);
+    static const char *const docs[] = {
+        "{\"currency\":\"CNY\",\"updated_at\":1795521600,\"models\":[{\"id\":\"a\",\"input_cache_miss\":\"2\","
+        "\"output\":\"8\"},{\"id\":\"b\",\"input_cache_miss\":\"1\",\"output\":\"4\"}]}",
+        "{\"currency\":\"USD\",\"updated_at\":1795521600,\"models\":[{\"id\":\"a\",\"input_cache_miss\":\"2\","
+        "\"output\":\"8\"},{\"id\":\"b\",\"input_cache_miss\":\"1\",\"output\":\"4\"}]}",
+        /* a repeated root member: the last one counts, for every element */
+        "{\"currency\":\"USD\",\"updated_at\":1795521600,\"models\":[{\"id\":\"a\",\"input_cache_miss\":\"2\","
+        "\"output\":\"8\"},{\"id\":\"b\",\"input_cache_miss\":\"1\",\"output\":\"4\"}],\"currency\":\"CNY\"}",
+    };
+    static const char *const want[] = {"CNY", "USD", "CNY"};
+    for (int d = 0; d < 3; d++) {
+        s_run_t r;
+        memset(&r, 0, sizeof r);
+        r.f = f;
+        r.x = &x;
+        r.provider = "dk";
+        assert_int_equal(tix_time_parse_iso("2026-11-24T12:00:00Z", &r.recv_ns), 0);
+        r.root = tix_json_parse(j, docs[d], strlen(docs[d]));
+        assert_non_null(r.root);
+        tix_extract_each(&x, r.root, s_each, &r);
+        assert_int_equal(r.n, 2);
+        for (int i = 0; i < 2; i++) {
+            assert_int_equal(r.res[i], TIX_X_QUOTE);
+            assert_string_equal(r.q[i].raw.currency, want[d]);
+        }
+    }
+    tix_json_destroy(&j);
+    tix_extract_fini(&x);
+}
+
 static void test_marketplace_lines(void **state)
 {
     s_run_t r;
@@ -416,11 +487,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_openrouter, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_escapes_and_nul, s_setup, s_teardown),
         cmocka_unit_test(test_discount_rounding),
+        cmocka_unit_test(test_fx_rate_text),
         cmocka_unit_test_setup_teardown(test_dashscope, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_pricesheet, s_setup, s_teardown),
 
         cmocka_unit_test_setup_teardown(test_timestamp_ns, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_deepseek_peak_and_off_peak, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_root_paths_per_document, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_marketplace_lines, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_payload_errors_are_named, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_config_errors, s_setup, s_teardown),
