@@ -9,6 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define S_ROOT_SLOTS 16 /* more than the paths of one spec */
+
+/* Values of '$' paths in the document being extracted: the same for every element, and a
+ * price list may hold thousands of elements under a root with many members. */
+struct tix_xroots_s {
+    uint64_t doc;  /* bumped for each document by tix_extract_each */
+    bool active;   /* only inside tix_extract_each is "the document" known */
+    struct {
+        const tix_jpath_t *path;
+        const tix_json_val_t *root, *v;
+        uint64_t doc;
+    } slot[S_ROOT_SLOTS];
+};
+
 /* ---- configuration ---- */
 
 typedef struct {
@@ -84,6 +98,8 @@ int tix_extract_init(tix_extract_t *x, const config_setting_t *prov,
 {
     memset(x, 0, sizeof *x);
     s_cfg_t c = {prov, preset, file, where, diag, 0};
+    /* Without it '$' paths are simply evaluated for every element. */
+    x->roots = calloc(1, sizeof *x->roots);
     x->list = s_path(&c, NULL, "list");
     x->model = s_path(&c, NULL, "model");
     x->currency_path = s_path(&c, NULL, "currency_path");
@@ -137,9 +153,30 @@ void tix_extract_fini(tix_extract_t *x)
                            &x->t_input, &x->t_output, &x->t_cached};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         tix_jpath_destroy(all[i]);
+    free(x->roots);
+    x->roots = NULL;
 }
 
 /* ---- extraction ---- */
+
+static const tix_json_val_t *s_get(const tix_extract_t *x, const tix_jpath_t *p,
+                                   const tix_json_val_t *root, const tix_json_val_t *elem)
+{
+    struct tix_xroots_s *c = x->roots;
+    if (!c || !c->active || !tix_jpath_from_root(p))
+        return tix_jpath_get(p, root, elem);
+    for (size_t i = 0; i < S_ROOT_SLOTS; i++) {
+        if (c->slot[i].path == p && c->slot[i].doc == c->doc && c->slot[i].root == root)
+            return c->slot[i].v;
+        if (c->slot[i].path == p || !c->slot[i].path) {
+            c->slot[i].path = p;
+            c->slot[i].doc = c->doc;
+            c->slot[i].root = root;
+            return c->slot[i].v = tix_jpath_get(p, root, elem);
+        }
+    }
+    return tix_jpath_get(p, root, elem);
+}
 
 static tix_x_result_t s_refuse(tix_norm_error_t *err, tix_reason_t r, const char *field,
                                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -157,13 +194,14 @@ static tix_x_result_t s_refuse(tix_norm_error_t *err, tix_reason_t r, const char
 }
 
 /* Scalar text at `p` into buf; 0 absent (no path, no value or null), 1 present, -1 refused. */
-static int s_scalar(const tix_jpath_t *p, const tix_json_val_t *root, const tix_json_val_t *elem,
+static int s_scalar(const tix_extract_t *x, const tix_jpath_t *p, const tix_json_val_t *root,
+                    const tix_json_val_t *elem,
                     const char *field, char *buf, size_t cap, tix_norm_error_t *err)
 {
     buf[0] = '\0';
     if (!p)
         return 0;
-    const tix_json_val_t *v = tix_jpath_get(p, root, elem);
+    const tix_json_val_t *v = s_get(x, p, root, elem);
     if (!v || v->type == TIX_JSON_NULL)
         return 0;
     size_t len;
@@ -205,8 +243,8 @@ static int s_timed_now(const tix_extract_t *x, const tix_json_val_t *root, const
     char a[16], b[16];
     if (!x->t_start || !x->t_end)
         return 0;
-    int ra = s_scalar(x->t_start, root, elem, "timed.start", a, sizeof a, err);
-    int rb = s_scalar(x->t_end, root, elem, "timed.end", b, sizeof b, err);
+    int ra = s_scalar(x, x->t_start, root, elem, "timed.start", a, sizeof a, err);
+    int rb = s_scalar(x, x->t_end, root, elem, "timed.end", b, sizeof b, err);
     if (ra < 0 || rb < 0)
         return -1;
     if (ra == 0 || rb == 0)
@@ -241,7 +279,7 @@ static int s_discount(const tix_extract_t *x, const tix_json_val_t *root, const 
 {
     char t[TIX_X_TEXT_MAX];
     *d_e9 = 0;
-    int r = s_scalar(x->discount, root, elem, "discount", t, sizeof t, err);
+    int r = s_scalar(x, x->discount, root, elem, "discount", t, sizeof t, err);
     if (r <= 0)
         return r;
     tix_price_status_t st = tix_decimal9_parse(t, d_e9);
@@ -262,7 +300,7 @@ static int64_t s_timestamp(const tix_extract_t *x, const tix_json_val_t *root, c
                            tix_norm_error_t *err)
 {
     char t[TIX_X_TEXT_MAX];
-    int r = s_scalar(x->timestamp, root, elem, "timestamp", t, sizeof t, err);
+    int r = s_scalar(x, x->timestamp, root, elem, "timestamp", t, sizeof t, err);
     if (r <= 0)
         return r < 0 ? -2 : -1;
     int64_t ns = -1;
@@ -295,13 +333,13 @@ static int s_prices(const tix_extract_t *x, const tix_json_val_t *root, const ti
     const tix_jpath_t *pi = timed && x->t_input ? x->t_input : x->input;
     const tix_jpath_t *po = timed && x->t_output ? x->t_output : x->output;
     const tix_jpath_t *pc = timed && x->t_cached ? x->t_cached : x->cached;
-    int ri = s_scalar(pi, root, elem, "input", o->input, sizeof o->input, err);
+    int ri = s_scalar(x, pi, root, elem, "input", o->input, sizeof o->input, err);
     if (ri < 0)
         return -1;
-    int ro = s_scalar(po, root, elem, "output", o->output, sizeof o->output, err);
+    int ro = s_scalar(x, po, root, elem, "output", o->output, sizeof o->output, err);
     if (ro < 0)
         return -1;
-    int rc = s_scalar(pc, root, elem, "cached_input", o->cached, sizeof o->cached, err);
+    int rc = s_scalar(x, pc, root, elem, "cached_input", o->cached, sizeof o->cached, err);
     if (rc < 0)
         return -1;
     const char *names[3] = {"input", "output", "cached_input"};
@@ -320,7 +358,7 @@ static tix_x_result_t s_type(const tix_extract_t *x, const tix_json_val_t *root,
 {
     if (!x->type_path)
         return TIX_X_QUOTE;
-    const tix_json_val_t *v = tix_jpath_get(x->type_path, root, elem);
+    const tix_json_val_t *v = s_get(x, x->type_path, root, elem);
     if (x->quote_type[0] ? tix_json_is_string(v, x->quote_type) : !x->trade_type[0])
         return TIX_X_QUOTE;
     if (x->trade_type[0] && tix_json_is_string(v, x->trade_type))
@@ -345,7 +383,7 @@ static void s_link(tix_xquote_t *o, const char *provider, int64_t recv_ns, tix_u
 static tix_x_result_t s_model(const tix_extract_t *x, const tix_json_val_t *root, const tix_json_val_t *elem,
                               tix_xquote_t *o, tix_norm_error_t *err)
 {
-    const tix_json_val_t *m = tix_jpath_get(x->model, root, elem);
+    const tix_json_val_t *m = s_get(x, x->model, root, elem);
     if (!m || m->type != TIX_JSON_STRING || m->len == 0 || memchr(m->text, '\0', m->len))
         return s_refuse(err, TIX_REASON_MISSING_FIELD, "model", "model (%s): %s", tix_jpath_text(x->model),
                         m ? "not a non-empty string without NUL characters" : "missing");
@@ -368,7 +406,7 @@ tix_x_result_t tix_extract_elem(const tix_extract_t *x, const tix_json_val_t *ro
         return kind;
     if (s_model(x, root, elem, o, err) != TIX_X_QUOTE)
         return TIX_X_REFUSED;
-    if (s_scalar(x->volume, root, elem, "volume", o->volume, sizeof o->volume, err) < 0)
+    if (s_scalar(x, x->volume, root, elem, "volume", o->volume, sizeof o->volume, err) < 0)
         return TIX_X_REFUSED;
     s_link(o, provider, recv_ns, x->unit);
     if (kind == TIX_X_TRADE)
@@ -380,7 +418,7 @@ tix_x_result_t tix_extract_elem(const tix_extract_t *x, const tix_json_val_t *ro
         return TIX_X_STALE;
     snprintf(o->currency, sizeof o->currency, "%s", x->currency);
     char ccy[TIX_X_TEXT_MAX];
-    int rc = s_scalar(x->currency_path, root, elem, "currency", ccy, sizeof ccy, err);
+    int rc = s_scalar(x, x->currency_path, root, elem, "currency", ccy, sizeof ccy, err);
     if (rc < 0)
         return TIX_X_REFUSED;
     if (rc > 0)
@@ -408,7 +446,12 @@ tix_x_result_t tix_extract_elem(const tix_extract_t *x, const tix_json_val_t *ro
 int tix_extract_each(const tix_extract_t *x, const tix_json_val_t *root,
                      int (*fn)(void *arg, const tix_json_val_t *elem), void *arg)
 {
-    if (!x->list)
-        return fn(arg, root);
-    return tix_jpath_each(x->list, root, root, fn, arg);
+    if (x->roots) {
+        x->roots->doc++;
+        x->roots->active = true;
+    }
+    int rc = x->list ? tix_jpath_each(x->list, root, root, fn, arg) : fn(arg, root);
+    if (x->roots)
+        x->roots->active = false;
+    return rc;
 }

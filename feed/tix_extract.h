@@ -25,6 +25,7 @@ typedef struct {
     int64_t max_age_ms;         /* 0: the source's timestamp is not checked */
     char quote_type[64], trade_type[64];
     int64_t volume_window_ms;
+    struct tix_xroots_s *roots; /* '$' path values of the current document (extract.c) */
 } tix_extract_t;
 
 /* Reads the extraction keys of provider setting `prov` over those of preset setting
