@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define S_KEEP_VALUES ((size_t)1 << 18) /* 10 MiB of values kept between documents */
+#define S_KEEP_BYTES ((size_t)16 << 20) /* and 16 MiB of unescape buffer */
+
 struct tix_json_s {
     tix_json_val_t *vals;
     size_t nvals, cap;
@@ -480,6 +483,18 @@ const tix_json_val_t *tix_json_parse(tix_json_t *self, const char *buf, size_t l
     if (len >= UINT32_MAX) {
         s_fail(self, buf, TIX_JSON_BAD, "a document of %zu bytes is too large", len);
         return NULL;
+    }
+    /* One huge document must not pin its memory for the collector's life: buffers past the
+     * limits are let go before the next parse and regrow only if it needs them. */
+    if (self->cap > S_KEEP_VALUES) {
+        free(self->vals);
+        self->vals = NULL;
+        self->cap = 0;
+    }
+    if (self->dcap > S_KEEP_BYTES && self->dcap > len) {
+        free(self->dec);
+        self->dec = NULL;
+        self->dcap = 0;
     }
     if (len > self->dcap) {
         char *d = realloc(self->dec, len);

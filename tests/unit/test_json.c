@@ -211,6 +211,30 @@ static void test_depth_limit(void **state)
     tix_json_destroy(&j);
 }
 
+/* A huge document's buffers are let go at the next parse; the parser keeps working. */
+static void test_huge_then_small(void **state)
+{
+    (void)state;
+    tix_json_t *j = tix_json_new();
+    size_t n = 400000; /* "[0,0,...]": 400 000 values, past what is kept between documents */
+    char *big = malloc(2 * n + 2);
+    assert_non_null(big);
+    big[0] = '[';
+    for (size_t i = 0; i < n; i++) {
+        big[1 + 2 * i] = '0';
+        big[2 + 2 * i] = i + 1 < n ? ',' : ']';
+    }
+    const tix_json_val_t *r = tix_json_parse(j, big, 2 * n + 1);
+    assert_non_null(r);
+    assert_int_equal(r->count, n);
+    s_text_is(tix_json_index(r, n - 1), "0", 1);
+    free(big);
+    r = s_parse(j, "{\"a\":\"x\\ny\"}");
+    assert_non_null(r);
+    s_text_is(tix_json_member(r, "a", 1), "x\ny", 3);
+    tix_json_destroy(&j);
+}
+
 /* Every proper prefix of a document whose root is a container is truncated, never "bad". */
 static void test_every_prefix_is_truncated(void **state)
 {
@@ -398,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_escapes_and_utf8),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_depth_limit),
+        cmocka_unit_test(test_huge_then_small),
         cmocka_unit_test(test_every_prefix_is_truncated),
         cmocka_unit_test(test_differential_json_c),
     };
