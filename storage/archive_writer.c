@@ -400,6 +400,12 @@ __attribute__((noinline)) static int s_name_add(tix_archive_t *self, s_names_t *
                                                 const char *field, size_t len, uint32_t key,
                                                 size_t i, uint32_t *id)
 {
+    /* Probing ends at an empty slot, so one must always remain: with growth failing (out
+     * of memory) since half full, refuse the name rather than fill the last slot. */
+    if ((size_t)nt->n + 2 > (size_t)1 << nt->bits) {
+        TIX_SET_ERR(ENOMEM, "%s: out of memory for the name table (%u names)", self->path, nt->n);
+        return -1;
+    }
     if (nt->n == nt->cap) {
         uint32_t cap = nt->cap ? nt->cap * 2 : 64;
         s_padded_t *names = cap > nt->cap ? realloc(nt->names, cap * sizeof *names) : NULL;
