@@ -4,9 +4,9 @@
 
 #include "tix_collector.h"
 #include "tix_extract.h"
+#include "tix_json.h"
 
 #include <curl/curl.h>
-#include "tix_json.h"
 
 typedef enum { S_HTTP = 0, S_NDJSON, S_CSV, S_ZMQ, S_FX } s_kind_t;
 

@@ -12,15 +12,17 @@
 #define S_ROOT_SLOTS 16 /* more than the paths of one spec */
 
 /* Values of '$' paths in the document being extracted: the same for every element, and a
- * price list may hold thousands of elements under a root with many members. */
+ * price list may hold thousands of elements under a root with many members. Emptied at the
+ * start of each document (tix_extract_each); unused outside one. */
+typedef struct {
+    const tix_jpath_t *path;
+    const tix_json_val_t *v;
+} s_root_t;
+
 struct tix_xroots_s {
-    uint64_t doc;  /* bumped for each document by tix_extract_each */
-    bool active;   /* only inside tix_extract_each is "the document" known */
-    struct {
-        const tix_jpath_t *path;
-        const tix_json_val_t *root, *v;
-        uint64_t doc;
-    } slot[S_ROOT_SLOTS];
+    bool active;
+    size_t n;
+    s_root_t slot[S_ROOT_SLOTS];
 };
 
 /* ---- configuration ---- */
@@ -165,17 +167,13 @@ static const tix_json_val_t *s_get(const tix_extract_t *x, const tix_jpath_t *p,
     struct tix_xroots_s *c = x->roots;
     if (!c || !c->active || !tix_jpath_from_root(p))
         return tix_jpath_get(p, root, elem);
-    for (size_t i = 0; i < S_ROOT_SLOTS; i++) {
-        if (c->slot[i].path == p && c->slot[i].doc == c->doc && c->slot[i].root == root)
+    for (size_t i = 0; i < c->n; i++)
+        if (c->slot[i].path == p)
             return c->slot[i].v;
-        if (c->slot[i].path == p || !c->slot[i].path) {
-            c->slot[i].path = p;
-            c->slot[i].doc = c->doc;
-            c->slot[i].root = root;
-            return c->slot[i].v = tix_jpath_get(p, root, elem);
-        }
-    }
-    return tix_jpath_get(p, root, elem);
+    const tix_json_val_t *v = tix_jpath_get(p, root, elem);
+    if (c->n < S_ROOT_SLOTS)
+        c->slot[c->n++] = (s_root_t){p, v};
+    return v;
 }
 
 static tix_x_result_t s_refuse(tix_norm_error_t *err, tix_reason_t r, const char *field,
@@ -204,26 +202,21 @@ static int s_scalar(const tix_extract_t *x, const tix_jpath_t *p, const tix_json
     const tix_json_val_t *v = s_get(x, p, root, elem);
     if (!v || v->type == TIX_JSON_NULL)
         return 0;
-    size_t len;
-    const char *t = tix_json_text(v, &len);
-    if (!t) {
+    switch (tix_json_cstr(v, buf, cap)) {
+    case TIX_JSON_NOT_TEXT:
         s_refuse(err, TIX_REASON_BAD_NUMBER, field, "%s (%s): expected a number or a string, got %s",
                  field, tix_jpath_text(p), tix_json_type_word(v));
         return -1;
-    }
-    if (len >= cap) {
-        s_refuse(err, TIX_REASON_BAD_NUMBER, field, "%s (%s): text of %zu bytes is too long: '%.*s...'",
-                 field, tix_jpath_text(p), len, (int)(len < 40 ? len : 40), t);
+    case TIX_JSON_TOO_LONG:
+        s_refuse(err, TIX_REASON_BAD_NUMBER, field, "%s (%s): text of %u bytes is too long: '%.*s...'",
+                 field, tix_jpath_text(p), v->len, (int)(v->len < 40 ? v->len : 40), v->text);
         return -1;
-    }
-    if (memchr(t, '\0', len)) {
+    case TIX_JSON_HAS_NUL:
         s_refuse(err, TIX_REASON_BAD_NUMBER, field, "%s (%s): text holds a NUL character (\\u0000)",
                  field, tix_jpath_text(p));
         return -1;
+    default: return 1;
     }
-    memcpy(buf, t, len);
-    buf[len] = '\0';
-    return 1;
 }
 
 /* "HH:MM" → ms after midnight UTC, or -1. */
@@ -384,14 +377,14 @@ static tix_x_result_t s_model(const tix_extract_t *x, const tix_json_val_t *root
                               tix_xquote_t *o, tix_norm_error_t *err)
 {
     const tix_json_val_t *m = s_get(x, x->model, root, elem);
-    if (!m || m->type != TIX_JSON_STRING || m->len == 0 || memchr(m->text, '\0', m->len))
-        return s_refuse(err, TIX_REASON_MISSING_FIELD, "model", "model (%s): %s", tix_jpath_text(x->model),
-                        m ? "not a non-empty string without NUL characters" : "missing");
-    if (m->len >= sizeof o->model)
+    int n = m && m->type == TIX_JSON_STRING ? tix_json_cstr(m, o->model, sizeof o->model)
+                                            : TIX_JSON_NOT_TEXT;
+    if (n == TIX_JSON_TOO_LONG)
         return s_refuse(err, TIX_REASON_MISSING_FIELD, "model", "model (%s): id longer than %zu bytes",
                         tix_jpath_text(x->model), sizeof o->model - 1);
-    memcpy(o->model, m->text, m->len);
-    o->model[m->len] = '\0';
+    if (n <= 0)
+        return s_refuse(err, TIX_REASON_MISSING_FIELD, "model", "model (%s): %s", tix_jpath_text(x->model),
+                        m ? "not a non-empty string without NUL characters" : "missing");
     return TIX_X_QUOTE;
 }
 
@@ -447,7 +440,7 @@ int tix_extract_each(const tix_extract_t *x, const tix_json_val_t *root,
                      int (*fn)(void *arg, const tix_json_val_t *elem), void *arg)
 {
     if (x->roots) {
-        x->roots->doc++;
+        x->roots->n = 0;
         x->roots->active = true;
     }
     int rc = x->list ? tix_jpath_each(x->list, root, root, fn, arg) : fn(arg, root);

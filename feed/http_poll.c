@@ -168,16 +168,14 @@ void tix_http_done(tix_prov_t *p, CURLcode res)
 
 int tix_fx_rate(const tix_json_val_t *v, int64_t *rate, char *shown, size_t cap)
 {
-    size_t len = 0;
-    const char *t = tix_json_text(v, &len);
-    shown[0] = '\0';
-    if (!t)
-        return -1;
-    /* The text is not NUL-terminated in the document: copy it, and never parse a cut copy
-     * (a long rate cut short, or one holding an escaped NUL, could read as a valid one). */
-    bool whole = len < cap && !memchr(t, '\0', len);
-    snprintf(shown, cap, "%.*s%s", (int)(whole ? len : (cap > 4 ? cap - 4 : 0)), t, whole ? "" : "...");
-    return whole && tix_decimal9_parse(shown, rate) == TIX_PRICE_OK && *rate > 0 ? 0 : -1;
+    int n = tix_json_cstr(v, shown, cap);
+    if (n >= 0)
+        return tix_decimal9_parse(shown, rate) == TIX_PRICE_OK && *rate > 0 ? 0 : -1;
+    /* Never parse a cut copy (a long rate cut short, or one cut at an escaped NUL, could
+     * read as a valid one): only show its beginning. */
+    if (n != TIX_JSON_NOT_TEXT)
+        snprintf(shown, cap, "%.*s...", (int)(cap > 4 ? cap - 4 : 0), v->text);
+    return -1;
 }
 
 /* FX feed body: `rates` reaches an object { "CNY": "0.1380", ... } of USD per unit. */
@@ -193,12 +191,12 @@ void tix_fx_body(tix_prov_t *p, const tix_json_val_t *doc)
     for (int j = 0; j < p->nfx_codes; j++) {
         char buf[64];
         const tix_json_val_t *v = tix_json_member(rates, p->fx_codes[j], strlen(p->fx_codes[j]));
-        const char *t = v && tix_json_text(v, NULL) ? buf : NULL;
+        bool present = tix_json_text(v, NULL) != NULL;
         int64_t rate;
         if (tix_fx_rate(v, &rate, buf, sizeof buf) != 0) {
             tix_norm_error_t err = {TIX_REASON_NO_FX_RATE, p->fx_codes[j], ""};
             snprintf(err.detail, sizeof err.detail, "%s: rate %s%s%s is not a positive decimal with at most 9 decimals",
-                     p->fx_codes[j], t ? "'" : "", t ? t : "missing", t ? "'" : "");
+                     p->fx_codes[j], present ? "'" : "", present ? buf : "missing", present ? "'" : "");
             tix_col_refused(p, &err);
             /* A currency the fresh answer lacks has no current rate: withdraw the old one. */
             if (tix_norm_set_fx(p->col->norm, p->fx_codes[j], -1) != 0)

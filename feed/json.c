@@ -153,6 +153,16 @@ static int s_utf8_step(tix_json_t *s, const unsigned char **q)
     return 0;
 }
 
+/* A byte of a string that is not plain (s_plain), '"' or '\\': a control character is an
+ * error, anything else must start valid UTF-8, which is stepped over. */
+static int s_other_byte(tix_json_t *s, const unsigned char **q)
+{
+    if (**q < 0x20)
+        return s_fail(s, (const char *)*q, TIX_JSON_BAD,
+                      "control character 0x%02x in a string (must be escaped)", **q);
+    return s_utf8_step(s, q);
+}
+
 static int s_hex4(tix_json_t *s, const unsigned char *q, unsigned *out)
 {
     unsigned v = 0;
@@ -257,14 +267,12 @@ static int s_unescape(tix_json_t *s, const char *start, const unsigned char *q, 
         if (c == '\\') {
             if (s_escape(s, &q, &d))
                 return -1;
-        } else if (c < 0x20) {
-            return s_fail(s, (const char *)q, TIX_JSON_BAD, "control character 0x%02x in a string (must be escaped)", c);
-        } else if (c < 0x80) {
+        } else if (s_plain[c]) {
             *d++ = (char)c;
             q++;
         } else {
             const unsigned char *from = q;
-            if (s_utf8_step(s, &q))
+            if (s_other_byte(s, &q))
                 return -1;
             memcpy(d, from, (size_t)(q - from));
             d += q - from;
@@ -291,9 +299,7 @@ static int s_string(tix_json_t *s, const char **out, uint32_t *olen)
             break;
         if (*q == '\\')
             return s_unescape(s, start, q, out, olen);
-        if (*q < 0x20)
-            return s_fail(s, (const char *)q, TIX_JSON_BAD, "control character 0x%02x in a string (must be escaped)", *q);
-        if (s_utf8_step(s, &q))
+        if (s_other_byte(s, &q))
             return -1;
     }
     *out = start;
@@ -543,6 +549,31 @@ bool tix_json_is_string(const tix_json_val_t *v, const char *str)
 {
     size_t n = strlen(str);
     return v && v->type == TIX_JSON_STRING && v->len == n && memcmp(v->text, str, n) == 0;
+}
+
+const char *tix_json_text(const tix_json_val_t *v, size_t *len)
+{
+    if (!v || (v->type != TIX_JSON_STRING && v->type != TIX_JSON_NUMBER))
+        return NULL;
+    if (len)
+        *len = v->len;
+    return v->text;
+}
+
+int tix_json_cstr(const tix_json_val_t *v, char *buf, size_t cap)
+{
+    size_t len;
+    const char *t = tix_json_text(v, &len);
+    buf[0] = '\0';
+    if (!t)
+        return TIX_JSON_NOT_TEXT;
+    if (len >= cap || len > INT32_MAX)
+        return TIX_JSON_TOO_LONG;
+    if (memchr(t, '\0', len))
+        return TIX_JSON_HAS_NUL;
+    memcpy(buf, t, len);
+    buf[len] = '\0';
+    return (int)len;
 }
 
 const char *tix_json_type_word(const tix_json_val_t *v)

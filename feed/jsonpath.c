@@ -137,15 +137,6 @@ tix_jpath_t *tix_jpath_new(const char *text)
 const char *tix_jpath_text(const tix_jpath_t *self) { return self->text; }
 bool tix_jpath_from_root(const tix_jpath_t *self) { return self->root; }
 
-const char *tix_json_text(const tix_json_val_t *v, size_t *len)
-{
-    if (!v || (v->type != TIX_JSON_STRING && v->type != TIX_JSON_NUMBER))
-        return NULL;
-    if (len)
-        *len = v->len;
-    return v->text;
-}
-
 /* The element of array `a` whose member `name` is the smallest number (first on ties). */
 static const tix_json_val_t *s_min_elem(const tix_json_val_t *a, const s_step_t *step)
 {

@@ -72,4 +72,18 @@ bool tix_json_is_string(const tix_json_val_t *v, const char *s);
 /* "object", "array", "string", "number", "boolean", "null" ("nothing" for NULL): for errors. */
 const char *tix_json_type_word(const tix_json_val_t *v);
 
+/* The literal text of a scalar as the document wrote it: a string's contents, a number's
+ * digits (so "0.15" is never rounded through a double). NULL for null, booleans, objects,
+ * arrays and NULL. Not NUL-terminated: `len` (may be NULL) receives the length. */
+const char *tix_json_text(const tix_json_val_t *v, size_t *len);
+
+enum {
+    TIX_JSON_NOT_TEXT = -1, /* null, boolean, object, array or no value */
+    TIX_JSON_TOO_LONG = -2, /* the text needs `cap` bytes or more */
+    TIX_JSON_HAS_NUL = -3,  /* the text holds an escaped NUL: as a C string it would be cut */
+};
+/* Copies the text of `v` into `buf` (`cap` bytes) as a C string: its length, or one of the
+ * codes above with `buf` empty. */
+int tix_json_cstr(const tix_json_val_t *v, char *buf, size_t cap);
+
 #endif

@@ -28,9 +28,4 @@ const tix_json_val_t *tix_jpath_get(const tix_jpath_t *self, const tix_json_val_
 int tix_jpath_each(const tix_jpath_t *self, const tix_json_val_t *root, const tix_json_val_t *elem,
                    int (*fn)(void *arg, const tix_json_val_t *value), void *arg);
 
-/* The literal text of a scalar as the document wrote it: a string's contents, a number's
- * digits (so "0.15" is never rounded through a double). NULL for null, booleans, objects,
- * arrays and NULL. Not NUL-terminated: `len` (may be NULL) receives the length. */
-const char *tix_json_text(const tix_json_val_t *value, size_t *len);
-
 #endif
