@@ -258,6 +258,13 @@ static int s_bad(tix_jreader_t *self, uint64_t limit, uint64_t rec_end, const ch
     return s_corrupt(self, what);
 }
 
+/* A record header: u32 payload length, u32 CRC32C of the payload, little-endian. */
+static void s_rec_header(const uint8_t *h, uint32_t *len, uint32_t *crc)
+{
+    *len = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+    *crc = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
+}
+
 /* Whether whole, valid records run from some offset after `off` exactly to the end of the
  * file. A record whose length reaches past the end is a torn tail only when nothing but its
  * own bytes follow; a flipped bit in its length field would otherwise make recovery cut off
@@ -274,10 +281,8 @@ static bool s_records_follow(int fd, uint64_t off)
     for (size_t start = 1; start + TIX_REC_HEADER_SIZE < n; start++) {
         size_t q = start;
         while (q + TIX_REC_HEADER_SIZE <= n) {
-            uint32_t len = (uint32_t)b[q] | (uint32_t)b[q + 1] << 8 | (uint32_t)b[q + 2] << 16 |
-                           (uint32_t)b[q + 3] << 24;
-            uint32_t crc = (uint32_t)b[q + 4] | (uint32_t)b[q + 5] << 8 | (uint32_t)b[q + 6] << 16 |
-                           (uint32_t)b[q + 7] << 24;
+            uint32_t len, crc;
+            s_rec_header(b + q, &len, &crc);
             if (len == 0 || len > n - q - TIX_REC_HEADER_SIZE ||
                 tix_crc32c(0, b + q + TIX_REC_HEADER_SIZE, len) != crc)
                 break;
@@ -300,8 +305,8 @@ int tix_jreader_next(tix_jreader_t *self, uint64_t limit, tix_record_t *out)
         return 0;
     }
     const uint8_t *h = self->buf + (self->off - self->buf_off);
-    uint32_t len = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
-    uint32_t crc = (uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
+    uint32_t len, crc;
+    s_rec_header(h, &len, &crc);
     if (len == 0 || len > TIX_REC_PAYLOAD_MAX)
         return s_bad(self, limit, self->off + TIX_REC_HEADER_SIZE, "impossible record length");
     avail = s_fill(self, TIX_REC_HEADER_SIZE + len, limit);
