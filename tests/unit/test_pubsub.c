@@ -110,14 +110,20 @@ static int s_test_teardown(void **state)
     return 0;
 }
 
+/* One tick at `price`; the caller holds p->lock. */
+static int s_tick_locked(s_pubctx_t *p, const char *tier, int64_t price)
+{
+    tix_wire_tick_t t = {.ts_ns = p->now, .price = price, .n_used = 3};
+    snprintf(t.tier, sizeof t.tier, "%s", tier);
+    p->now = s_wall();
+    return tix_pub_tick(p->pub, &t, p->now);
+}
+
 static void s_publish_ticks(s_pubctx_t *p, const char *tier, int n, int64_t price0)
 {
     for (int i = 0; i < n; i++) {
-        tix_wire_tick_t t = {.ts_ns = p->now, .price = price0 + i, .n_used = 3};
-        snprintf(t.tier, sizeof t.tier, "%s", tier);
         pthread_mutex_lock(&p->lock);
-        p->now = s_wall();
-        int rc = tix_pub_tick(p->pub, &t, p->now);
+        int rc = s_tick_locked(p, tier, price0 + i);
         pthread_mutex_unlock(&p->lock); /* before asserting: teardown joins the pump */
         if (rc != 0)
             fail_msg("tix_pub_tick #%d: %s", i, tix_err());
@@ -132,12 +138,8 @@ static void s_publish_after_drop(s_pubctx_t *p, const char *tier, unsigned drop,
     pthread_mutex_lock(&p->lock);
     tix_pub_drop_next(p->pub, 0, drop);
     tix_pub_drop_next(p->pub, 1, drop);
-    for (i = 0; i < n && rc == 0; i++) {
-        tix_wire_tick_t t = {.ts_ns = p->now, .price = price0 + i, .n_used = 3};
-        snprintf(t.tier, sizeof t.tier, "%s", tier);
-        p->now = s_wall();
-        rc = tix_pub_tick(p->pub, &t, p->now);
-    }
+    for (i = 0; i < n && rc == 0; i++)
+        rc = s_tick_locked(p, tier, price0 + i);
     pthread_mutex_unlock(&p->lock);
     if (rc != 0)
         fail_msg("tix_pub_tick #%d: %s", i - 1, tix_err());
