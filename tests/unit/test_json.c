@@ -211,6 +211,29 @@ static void test_depth_limit(void **state)
     tix_json_destroy(&j);
 }
 
+/* Text to a C string: whole, or refused with why and an empty buffer, never cut short. */
+static void test_cstr(void **state)
+{
+    (void)state;
+    tix_json_t *j = tix_json_new();
+    const tix_json_val_t *r = s_parse(j, "[\"abc\", 1.50, \"a\\u0000b\", true, \"\"]");
+    assert_non_null(r);
+    char buf[4];
+    assert_int_equal(tix_json_cstr(tix_json_index(r, 0), buf, sizeof buf), 3);
+    assert_string_equal(buf, "abc");
+    assert_int_equal(tix_json_cstr(tix_json_index(r, 1), buf, sizeof buf), TIX_JSON_TOO_LONG);
+    assert_string_equal(buf, "");
+    char big[5];
+    assert_int_equal(tix_json_cstr(tix_json_index(r, 1), big, sizeof big), 4);
+    assert_string_equal(big, "1.50"); /* a number's text as written */
+    assert_int_equal(tix_json_cstr(tix_json_index(r, 2), buf, sizeof buf), TIX_JSON_HAS_NUL);
+    assert_string_equal(buf, "");
+    assert_int_equal(tix_json_cstr(tix_json_index(r, 3), buf, sizeof buf), TIX_JSON_NOT_TEXT);
+    assert_int_equal(tix_json_cstr(NULL, buf, sizeof buf), TIX_JSON_NOT_TEXT);
+    assert_int_equal(tix_json_cstr(tix_json_index(r, 4), buf, sizeof buf), 0);
+    tix_json_destroy(&j);
+}
+
 /* A huge document's buffers are let go at the next parse; the parser keeps working. */
 static void test_huge_then_small(void **state)
 {
@@ -423,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_huge_then_small),
+        cmocka_unit_test(test_cstr),
         cmocka_unit_test(test_every_prefix_is_truncated),
         cmocka_unit_test(test_differential_json_c),
     };
