@@ -1,5 +1,6 @@
 /* tix-bench: runs the stage benchmarks registered in tools/bench/; figures, never test assertions. */
 #include "bench.h"
+#include "tix_alloc.h"
 
 #include <stdbool.h>
 
@@ -67,6 +68,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    printf("tix-bench: allocator %s\n", tix_allocator()); /* changes the ZeroMQ figures most */
     int failed = 0, ran = 0;
     for (int i = 0; i < s_nbench; i++) {
         bool want = nnames == 0;

@@ -1,5 +1,6 @@
 /* The tix daemon's wiring: builds the stages of a role, runs the collector stage on the caller's thread, reloads on SIGHUP, and stops in drain order. */
 #include "tixd.h"
+#include "tix_alloc.h"
 #include "tix_collector.h"
 #include "tix_err.h"
 #include "tix_forward.h"
@@ -237,8 +238,8 @@ tixd_t *tixd_new(tix_config_t *cfg, const tixd_opts_t *opts)
         goto fail;
     if (!(d->col = s_collector(d, cfg)))
         goto fail;
-    tix_info("tixd running (role %s): %d tiers, %d mapping rules, %d fx rates, %d sources%s%s",
-             opts->role, cfg->ntiers, cfg->nmapping, cfg->nfx, tix_collector_count(d->col),
+    tix_info("tixd running (role %s, %s): %d tiers, %d mapping rules, %d fx rates, %d sources%s%s",
+             opts->role, tix_allocator(), cfg->ntiers, cfg->nmapping, cfg->nfx, tix_collector_count(d->col),
              d->storage ? ", archive on" : "", d->pub ? ", publishing" : "");
     return d;
 fail:
