@@ -274,6 +274,16 @@ void tix_col_refused(tix_prov_t *p, const tix_norm_error_t *err)
              tix_reason_name(err->reason), err->detail);
 }
 
+/* Counts a refused quote and hands it to the sink, which archives it with its reason: a
+ * refusal is data too (which provider sent what, and why it did not count). */
+void tix_col_refuse(tix_prov_t *p, const tix_raw_quote_t *raw, const tix_norm_error_t *err)
+{
+    struct tix_collector_s *c = p->col;
+    tix_col_refused(p, err);
+    if (c->sink.on_refused)
+        c->sink.on_refused(c->sink.arg, raw, err);
+}
+
 void tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw)
 {
     struct tix_collector_s *c = p->col;
@@ -286,9 +296,7 @@ void tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw)
             tix_error("provider %s: %s", p->name, tix_err());
             return;
         }
-        tix_col_refused(p, &err);
-        if (c->sink.on_refused)
-            c->sink.on_refused(c->sink.arg, raw, &err);
+        tix_col_refuse(p, raw, &err);
         return;
     }
     p->st.accepted++;
@@ -381,7 +389,7 @@ static int s_one_elem(void *arg, const tix_json_val_t *elem)
         d->quotes++;
         tix_col_emit(d->p, &xq.raw);
         break;
-    case TIX_X_REFUSED: tix_col_refused(d->p, &err); break;
+    case TIX_X_REFUSED: tix_col_refuse(d->p, &xq.raw, &err); break;
     case TIX_X_STALE:
         d->stale++;
         d->p->st.stale_quotes++;

@@ -84,6 +84,7 @@ int64_t tix_col_stamp(struct tix_collector_s *c);
 void tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw);
 /* Counts an extraction refusal of an element. */
 void tix_col_refused(tix_prov_t *p, const tix_norm_error_t *err);
+void tix_col_refuse(tix_prov_t *p, const tix_raw_quote_t *raw, const tix_norm_error_t *err);
 /* Records a fault (logged at its first occurrence per provider) without ending the attempt. */
 void tix_col_fault(tix_prov_t *p, tix_fault_t f, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -364,7 +364,7 @@ static void s_link(tix_xquote_t *o, const char *provider, int64_t recv_ns, tix_u
     tix_raw_quote_t *r = &o->raw;
     r->recv_ns = recv_ns;
     r->provider = provider;
-    r->model = o->model;
+    r->model = o->model[0] ? o->model : NULL;
     r->unit = tix_unit_name(unit);
     r->currency = o->currency[0] ? o->currency : NULL;
     r->input = o->input[0] ? o->input : NULL;
@@ -394,6 +394,7 @@ tix_x_result_t tix_extract_elem(const tix_extract_t *x, const tix_json_val_t *ro
 {
     memset(err, 0, sizeof *err);
     o->model[0] = o->currency[0] = o->input[0] = o->output[0] = o->cached[0] = o->volume[0] = '\0';
+    s_link(o, provider, recv_ns, x->unit); /* a refusal below still names what it refused */
     tix_x_result_t kind = s_type(x, root, elem);
     if (kind == TIX_X_IGNORED)
         return kind;

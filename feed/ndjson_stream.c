@@ -42,7 +42,7 @@ static void s_trade(tix_prov_t *p, const tix_xquote_t *xq, int64_t recv_ns)
         tix_norm_error_t err = {TIX_REASON_BAD_NUMBER, "volume", ""};
         snprintf(err.detail, sizeof err.detail, "volume: trade of '%s' has no whole token quantity",
                  xq->model);
-        tix_col_refused(p, &err);
+        tix_col_refuse(p, &xq->raw, &err);
         return;
     }
     tix_vol_t *v = s_vol(p, xq->model);
@@ -97,7 +97,7 @@ static int s_elem(void *arg, const tix_json_val_t *elem)
         p->st.trades++;
         s_trade(p, &xq, l->recv_ns);
         break;
-    case TIX_X_REFUSED: tix_col_refused(p, &err); break;
+    case TIX_X_REFUSED: tix_col_refuse(p, &xq.raw, &err); break;
     case TIX_X_STALE:
         p->st.stale_quotes++;
         tix_col_fault(p, TIX_FAULT_STALE_SOURCE, "quote of '%s' older than max_age_ms", xq.model);

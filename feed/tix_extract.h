@@ -40,7 +40,8 @@ typedef enum {
     TIX_X_QUOTE = 0, /* a quote: out->raw is filled */
     TIX_X_TRADE,     /* a trade: out->raw.model and out->raw.volume are filled */
     TIX_X_IGNORED,   /* a message of another type (heartbeat, status) */
-    TIX_X_REFUSED,   /* the element is not a usable quote: `err` says why (§3.5 reason) */
+    TIX_X_REFUSED,   /* not a usable quote: `err` says why (§3.5 reason); out->raw holds
+                      * what was read before the refusal (provider always, model if read) */
     TIX_X_STALE,     /* the source's own timestamp is older than max_age_ms */
 } tix_x_result_t;
 

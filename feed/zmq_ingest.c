@@ -45,7 +45,15 @@ static void s_quote(tix_prov_t *p, const tix_wire_quote_t *w)
                                 "remote", ""};
         snprintf(err.detail, sizeof err.detail, "remote collector refused %.40s/%.60s", w->provider,
                  w->model);
-        tix_col_refused(p, &err);
+        /* Archived here like a local refusal: names and reason, no prices. */
+        tix_raw_quote_t refused = {
+            .recv_ns = w->recv_ns,
+            .provider = w->provider,
+            .model = w->model[0] ? w->model : NULL,
+            .unit = tix_unit_name((tix_unit_t)w->unit), /* the decoder admits only 1, 1000, 1e6 */
+            .currency = w->currency[0] ? w->currency : NULL,
+        };
+        tix_col_refuse(p, &refused, &err);
         return;
     }
     char in[TIX_PRICE_TEXT_MAX], out[TIX_PRICE_TEXT_MAX], ca[TIX_PRICE_TEXT_MAX], vol[24];

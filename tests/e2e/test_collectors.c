@@ -158,7 +158,19 @@ typedef struct {
     s_last_t last[64];
     int n;
     int64_t max_volume;
+    uint64_t refused[TIX_REASON_COUNT]; /* handed to the sink, by reason */
+    uint64_t auto_refused;              /* good-or's variable-priced x/auto, refused by name */
 } s_seen_t;
+
+/* Every refusal reaches the sink (tixd archives it), also those made while extracting. */
+static void s_on_refused(void *arg, const tix_raw_quote_t *raw, const tix_norm_error_t *err)
+{
+    s_seen_t *s = arg;
+    s->refused[err->reason]++;
+    if (strcmp(raw->provider, "good-or") == 0 && raw->model && strcmp(raw->model, "x/auto") == 0 &&
+        err->reason == TIX_REASON_BAD_NUMBER)
+        s->auto_refused++;
+}
 
 static void s_on_quote(void *arg, const tix_raw_quote_t *raw, const tix_quote_t *q)
 {
@@ -245,7 +257,7 @@ static void test_collectors_against_sim(void **state)
     assert_non_null(cfg);
     tix_norm_t *norm = tix_norm_new(cfg);
     s_seen_t *seen = calloc(1, sizeof *seen);
-    tix_collector_sink_t sink = {NULL, s_on_quote, seen, NULL};
+    tix_collector_sink_t sink = {NULL, s_on_quote, seen, s_on_refused};
     tix_collector_t *col = tix_collector_new(cfg, norm, TIX_COLLECT_ALL, false, &sink, diag);
     for (size_t i = 0; i < tix_diag_count(diag); i++)
         fprintf(stderr, "%s\n", tix_diag_get(diag, i));
@@ -282,6 +294,16 @@ static void test_collectors_against_sim(void **state)
     assert_int_equal(tix_collector_health(col, tix_collector_find(col, "good-sheet")), TIX_HEALTH_UP);
     /* Refusals are counted under their METHODOLOGY reason: OpenRouter's "-1" is bad_number. */
     assert_true(s_st(col, "good-or")->refused[TIX_REASON_BAD_NUMBER] >= 3);
+    /* ... and each one counted was handed to the sink, with the model it named. */
+    assert_true(seen->auto_refused >= 3);
+    /* (The FX feed's refused rates are not quotes: counted, not handed on.) */
+    int fx = tix_collector_find(col, "fx_feed");
+    for (int r = 0; r < TIX_REASON_COUNT; r++) {
+        uint64_t counted = 0;
+        for (int i = 0; i < tix_collector_count(col); i++)
+            counted += i == fx ? 0 : tix_collector_stats(col, i)->refused[r];
+        assert_int_equal(seen->refused[r], counted);
+    }
     /* Exact normalized values, hand-computed (nano-USD per 1M tokens, blend 3:1). */
     s_expect(seen, "good-or/x/gpt-4o", 2250000000, 9000000000, 3937500000); /* 10 % off */
     s_expect(seen, "good-ds/qwen-max", 331200000, 1324800000, 579600000);   /* CNY 2.4/9.6 × 0.138 */
