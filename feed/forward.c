@@ -75,6 +75,28 @@ void tix_forward_destroy(tix_forward_t **self_p)
     *self_p = NULL;
 }
 
+/* Numbers, encodes and sends one wire quote to every engine. */
+static int s_send(tix_forward_t *self, const tix_wire_quote_t *w)
+{
+    tix_wire_header_t h = {0};
+    h.channel_seq = h.topic_seq = ++self->seq;
+    h.send_time_ns = tix_time_wall_ns();
+    uint8_t buf[TIX_WIRE_QUOTE_SIZE];
+    int len = tix_wire_encode_quote(&h, w, buf, sizeof buf);
+    if (len < 0) {
+        TIX_SET_ERR(EINVAL, "quote %s/%s does not fit the wire format", w->provider, w->model);
+        return -1;
+    }
+    /* Every engine gets every quote; one at its high-water mark loses it alone. */
+    for (int i = 0; i < self->nsocks; i++) {
+        if (zmq_send(self->socks[i], buf, (size_t)len, ZMQ_DONTWAIT) != len)
+            self->dropped++;
+        else
+            self->sent++;
+    }
+    return 0;
+}
+
 int tix_forward_quote(tix_forward_t *self, const tix_norm_t *norm, const tix_raw_quote_t *raw,
                       const tix_quote_t *q)
 {
@@ -96,23 +118,24 @@ int tix_forward_quote(tix_forward_t *self, const tix_norm_t *norm, const tix_raw
     w.cached = q->cached;
     w.blended = q->blended;
     w.volume = q->volume;
-    tix_wire_header_t h = {0};
-    h.channel_seq = h.topic_seq = ++self->seq;
-    h.send_time_ns = tix_time_wall_ns();
-    uint8_t buf[TIX_WIRE_QUOTE_SIZE];
-    int len = tix_wire_encode_quote(&h, &w, buf, sizeof buf);
-    if (len < 0) {
-        TIX_SET_ERR(EINVAL, "quote %s/%s does not fit the wire format", raw->provider, raw->model);
-        return -1;
-    }
-    /* Every engine gets every quote; one at its high-water mark loses it alone. */
-    for (int i = 0; i < self->nsocks; i++) {
-        if (zmq_send(self->socks[i], buf, (size_t)len, ZMQ_DONTWAIT) != len)
-            self->dropped++;
-        else
-            self->sent++;
-    }
-    return 0;
+    return s_send(self, &w);
+}
+
+int tix_forward_refused(tix_forward_t *self, const tix_raw_quote_t *raw, tix_reason_t reason)
+{
+    tix_wire_quote_t w;
+    memset(&w, 0, sizeof w);
+    w.recv_ns = raw->recv_ns;
+    snprintf(w.provider, sizeof w.provider, "%s", raw->provider ? raw->provider : "");
+    snprintf(w.model, sizeof w.model, "%s", raw->model ? raw->model : "");
+    snprintf(w.currency, sizeof w.currency, "%s", raw->currency ? raw->currency : "");
+    tix_unit_t unit;
+    w.unit = (uint32_t)(raw->unit && tix_unit_parse(raw->unit, &unit) == 0 ? unit : TIX_UNIT_1M);
+    w.reason = (uint8_t)reason;
+    w.local_input = w.local_output = w.local_cached = TIX_WIRE_PRICE_NULL;
+    w.input = w.output = w.cached = w.blended = TIX_WIRE_PRICE_NULL;
+    w.fx_e9 = w.volume = -1;
+    return s_send(self, &w);
 }
 
 uint64_t tix_forward_sent(const tix_forward_t *self) { return self->sent; }

@@ -19,6 +19,9 @@ void tix_forward_destroy(tix_forward_t **self_p);
  * (an engine that cannot keep up must not stall the collector). -1 on encode errors. */
 int tix_forward_quote(tix_forward_t *self, const tix_norm_t *norm, const tix_raw_quote_t *raw,
                       const tix_quote_t *q);
+/* Sends one refused quote (names, unit and `reason`; no prices), so that the engines archive
+ * the refusal as they would their own. Same delivery rules; -1 on encode errors. */
+int tix_forward_refused(tix_forward_t *self, const tix_raw_quote_t *raw, tix_reason_t reason);
 /* Messages sent and dropped, summed over the engines (a quote to 2 engines counts twice). */
 uint64_t tix_forward_sent(const tix_forward_t *self);
 uint64_t tix_forward_dropped(const tix_forward_t *self);

@@ -123,10 +123,13 @@ static void s_on_raw(void *arg, const tix_raw_quote_t *raw)
         tix_collector_write_row(d->o.record, raw);
 }
 
-/* A refused quote is archived with its reason and names; its prices are not kept. */
+/* A refused quote is archived with its reason and names; its prices are not kept. A
+ * collector forwards it so that the engines archive it. */
 static void s_on_refused(void *arg, const tix_raw_quote_t *raw, const tix_norm_error_t *err)
 {
     tixd_t *d = arg;
+    if (d->fwd && tix_forward_refused(d->fwd, raw, err->reason) != 0)
+        tix_error("collector: %s", tix_err());
     if (d->collector_role)
         return;
     tixd_in_t in;

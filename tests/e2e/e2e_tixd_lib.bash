@@ -27,8 +27,9 @@ metrics() { "$PY" "$here/e2e_tixd_metrics.py" "$@"; }
 
 # Simulated providers on free ports: five USD sources (one an outlier), a CNY source, and
 # one that goes stale, every format of the demo.
+# SIM_OR_EXTRA: more models for or-a (", { ... }"), e.g. a variable-priced one that is refused.
 start_sim() {
-  cat > "$w/scenario.conf" <<'SCEN'
+  cat > "$w/scenario.conf" <<SCEN
 update_ms = 200;
 providers = (
   { name = "sheet-a"; format = "pricesheet"; walk_bp = 10;
@@ -43,7 +44,8 @@ providers = (
   { name = "or-a"; format = "openrouter"; walk_bp = 10;
     models = ( { id = "openai/gpt-4o"; input = "2.55"; output = "10.1"; },
                { id = "openai/gpt-4o-mini"; input = "0.15"; output = "0.6"; },
-               { id = "meta-llama/llama-3.1-70b-instruct"; input = "0.4"; output = "0.4"; } ); },
+               { id = "meta-llama/llama-3.1-70b-instruct"; input = "0.4"; output = "0.4"; }
+               ${SIM_OR_EXTRA:-} ); },
   { name = "sheet-outlier"; format = "pricesheet"; walk_bp = 10;
     models = ( { id = "gpt-4o"; input = "2.55"; output = "10.2"; } );
     faults = ( { kind = "outlier"; model = "gpt-4o"; factor_bp = 100000; } ); },

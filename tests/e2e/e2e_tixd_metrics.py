@@ -3,6 +3,7 @@
 
 usage: e2e_tixd_metrics.py URL check FAMILY...   every family present, well formed; prints samples
        e2e_tixd_metrics.py URL get NAME [LABEL=VALUE...]   prints one sample's value
+       e2e_tixd_metrics.py URL sum NAME [LABEL=VALUE...]   prints the sum of the matching samples (0 if none)
 """
 import re
 import sys
@@ -88,6 +89,11 @@ def main():
                 print(int(v) if v == int(v) else v)
                 return
         die(f"no sample {args[0]} {want}")
+    elif cmd == "sum":
+        want = dict(a.split("=", 1) for a in args[1:])
+        total = sum(v for labels, v in fams.get(args[0], {"samples": []})["samples"]
+                    if all(labels.get(k) == val for k, val in want.items()))
+        print(int(total) if total == int(total) else total)
     else:
         die("unknown command " + cmd)
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # e2e: two hosts' worth on loopback: tixd --role collector forwards every quote to two tixd --role engine, each indexes and publishes them all; /metrics of both roles parse.
 source "$(dirname "$0")/e2e_tixd_lib.bash"
+# A variable-priced model: the collector refuses it (bad_number) and forwards the refusal.
+SIM_OR_EXTRA=', { id = "openrouter/auto"; input = "1"; output = "1"; variable = true; }'
 start_sim
 make_keys
 ln -sf "$src/conf/tiers.conf" "$w/tiers.conf"
@@ -62,18 +64,28 @@ for e in e1 e2; do
   M="http://$(ep metrics "$w/$e.ports")"
   metrics "$M/metrics" check tix_engine_quotes_total tix_tier_price tix_pub_messages_total \
     tix_storage_archived_seq > /dev/null || fail "$e /metrics"
-  got=0
+  got=0 ref=0 archived=0
   for _ in $(seq 1 50); do
     got="$(metrics "$M/metrics" get tix_quotes_accepted_total provider=collectors)"
-    [ "$((got * 2))" -eq "$sent" ] && break
+    ref="$(metrics "$M/metrics" sum tix_quotes_rejected_total provider=collectors)"
+    archived="$(metrics "$M/metrics" get tix_engine_refused_total)"
+    [ "$(((got + ref) * 2))" -eq "$sent" ] && [ "$archived" -eq "$ref" ] && break
     sleep 0.1
   done
-  echo "$e: $got quotes accepted from the collector (collector sent $sent messages to 2 engines)"
-  eval "got_$e=$got"
+  echo "$e: $got quotes accepted and $ref refusals ($archived archived) from the collector" \
+       "(collector sent $sent messages to 2 engines)"
+  eval "got_$e=$got ref_$e=$ref archived_$e=$archived"
 done
-[ "$((got_e1 * 2))" -eq "$sent" ] || fail "engine e1 lost quotes: $got_e1 of $((sent / 2))"
+[ "$(((got_e1 + ref_e1) * 2))" -eq "$sent" ] || fail "engine e1 lost quotes: $got_e1 + $ref_e1 of $((sent / 2))"
 [ "$got_e1" -gt 20 ] || fail "engine e1 got only $got_e1 quotes"
 [ "$got_e1" -eq "$got_e2" ] || fail "engines got different quotes: $got_e1 vs $got_e2"
+# The collector's refusals reach both engines, under their reason, and are archived there.
+[ "$ref_e1" -gt 0 ] && [ "$ref_e1" -eq "$ref_e2" ] || fail "forwarded refusals: e1 $ref_e1, e2 $ref_e2"
+[ "$archived_e1" -eq "$ref_e1" ] && [ "$archived_e2" -eq "$ref_e2" ] \
+  || fail "refusals archived: e1 $archived_e1 of $ref_e1, e2 $archived_e2 of $ref_e2"
+col_ref="$(sed -n 's/^provider [^:]*: .* \([0-9]*\) refused.*/\1/p' "$w/col.log" | awk '{ n += $1 } END { print n + 0 }')"
+[ "$col_ref" -eq "$ref_e1" ] || fail "engines have $ref_e1 refusals, the collector counted $col_ref"
+grep -q "^provider or-a: .*bad_number [1-9]" "$w/col.log" || fail "or-a's variable price was not refused"
 for s in "$s1" "$s2"; do rc=0; wait "$s" || rc=$?; [ "$rc" -eq 0 ] || fail "tix-sub exited $rc"; done
 "$PY" "$here/e2e_tixd_ticks.py" contiguous "$w/s1.csv" 10 || fail "engine e1 feed"
 "$PY" "$here/e2e_tixd_ticks.py" contiguous "$w/s2.csv" 10 || fail "engine e2 feed"
