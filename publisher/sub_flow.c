@@ -372,7 +372,7 @@ static void s_recover(tix_sub_t *self, int id)
         return;
     }
     uint64_t before = st->last;
-    char status[512] = "";
+    char status[512] = "", too_old[512] = "";
     bool covered = false, beyond = false;
     /* Large gaps take several requests, and every later gap buffered behind the first takes
      * one more (each lies behind at least one buffered message): 64 rounds, plus one a
@@ -389,6 +389,15 @@ static void s_recover(tix_sub_t *self, int id)
         uint64_t pend_seq = at_pend ? st->pend[0].seq : 0;
         if (s_replay(self, topic, from, to, status, sizeof status) != 0) {
             beyond = strstr(status, "beyond the last published") != NULL;
+            /* The ring starts after `from`, but on a quiet topic the lost messages may be far
+             * later than our last one: ask again from the ring's first message. What is
+             * still missing after that is older than the ring (reported as TOO_OLD). */
+            uint64_t first;
+            if (!too_old[0] && sscanf(status, "TOO_OLD %" SCNu64, &first) == 1 && first > from) {
+                snprintf(too_old, sizeof too_old, "%s", status);
+                st->last_channel = first - 1;
+                continue;
+            }
             break;
         }
         s_drain(self, id, topic);
@@ -406,12 +415,16 @@ static void s_recover(tix_sub_t *self, int id)
             st->last_channel = to; /* nothing of ours in this chunk: look further on */
     }
     bool filled = s_filled(st);
-    if (!filled && st->npend && (covered || beyond)) {
+    /* Unfilled after a TOO_OLD: the replay from the ring's start held the buffered message
+     * but not the lost ones before it, so they are older than the ring, not forged. */
+    if (!filled && st->npend && (covered || beyond) && !too_old[0]) {
         s_drop_unpublished(self, id, topic);
         s_drain(self, id, topic);
         filled = s_filled(st);
     } else if (!filled) {
-        s_skip(self, id, topic, status[0] && strncmp(status, "OK", 2) ? status : "not in the replay");
+        s_skip(self, id, topic, too_old[0]                              ? too_old
+                                : status[0] && strncmp(status, "OK", 2) ? status
+                                                                        : "not in the replay");
         s_drain(self, id, topic);
     }
     if (filled && st->last > before)

@@ -201,15 +201,24 @@ static void s_drop(tix_sub_t *s)
             tix_sub_destroy(&s_subs[i]);
 }
 
+/* Tiers the next s_sub follows (NULL: all) and its gap wait (0: 50 ms); set by a test,
+ * cleared by s_sub. */
+static const char *const *s_only_tiers;
+static int s_gap_wait_ms;
+
 static tix_sub_t *s_sub(s_pubctx_t *p, s_got_t *g, const uint8_t *key, const tix_curve_key_t *server,
                         const tix_curve_key_t *client, int line_b)
 {
     tix_sub_cfg_t cfg = {0};
+    cfg.tiers = s_only_tiers;
+    cfg.ntiers = s_only_tiers ? 1 : 0;
+    s_only_tiers = NULL;
     cfg.line_a = tix_pub_endpoint(p->pub, 0, 0);
     cfg.line_b = line_b ? tix_pub_endpoint(p->pub, 1, 0) : NULL;
     cfg.recovery = tix_pub_recovery_endpoint(p->pub);
     cfg.verify_key = key;
-    cfg.gap_wait_ms = 50;
+    cfg.gap_wait_ms = s_gap_wait_ms ? s_gap_wait_ms : 50;
+    s_gap_wait_ms = 0;
     cfg.heartbeat_ms = 50;
     if (server) {
         cfg.server_key = server->pub;
@@ -264,6 +273,7 @@ static void test_ab_arbitration(void **state)
     s_start(&s_p, 0, NULL, 1);
     static s_got_t g;
     memset(&g, 0, sizeof g);
+    s_gap_wait_ms = 5000; /* line B's copies, not a replay, must fill line A's losses */
     tix_sub_t *s = s_sub(&s_p, &g, s_sign.pk, NULL, NULL, 1);
     assert_true(s_wait_joined(s, 2));
     uint64_t subs = 0;
@@ -288,6 +298,8 @@ static void test_ab_arbitration(void **state)
     for (int i = 0; i < 40; i++)
         assert_int_equal(g.prices[i], 100 + i); /* in order, each once */
     assert_int_equal(st.unrecoverable, 0);
+    assert_int_equal(st.recovered, 0);
+    assert_int_equal(g.recovered_flags, 0);
     assert_true(st.duplicates >= 30);
     assert_int_equal(st.bad_signatures, 0);
     assert_int_equal(st.tampered, 0);
@@ -386,6 +398,69 @@ static void test_too_old_is_reported(void **state)
         fail_msg("unrecoverable event without the reason: '%s' (last event '%s')", g.unrecoverable, g.last_event);
     assert_true(g.ticks >= 2 + 2);
     assert_int_equal(g.last_price, 102 + 3001); /* it went on with the live feed */
+    s_drop(s);
+    s_stop(&s_p);
+}
+
+/* A subscriber to a quiet tier (T2) while another (T1) rolls the small ring over: T2's
+ * replay must start where the ring does, not at T2's last message, which is long gone. */
+static tix_sub_t *s_quiet_tier(s_got_t *g, bool lose_before_rollover)
+{
+    s_start(&s_p, 1024, NULL, 1);
+    memset(g, 0, sizeof *g);
+    static const char *const t2[] = {"T2"};
+    s_only_tiers = t2;
+    tix_sub_t *s = s_sub(&s_p, g, s_sign.pk, NULL, NULL, 1);
+    assert_true(s_wait_joined(s, 2));
+    s_publish_ticks(&s_p, "T2", 2, 100);
+    s_poll_until(s, g, 2);
+    if (lose_before_rollover) /* T2 102 lost, then pushed out of the ring */
+        s_publish_after_drop(&s_p, "T2", 1, 1, 102);
+    s_publish_ticks(&s_p, "T1", 3000, 1);
+    if (lose_before_rollover)
+        s_publish_ticks(&s_p, "T2", 2, 103);
+    else /* T2 102 lost on both lines, still in the ring; 103 and 104 arrive */
+        s_publish_after_drop(&s_p, "T2", 1, 3, 102);
+    s_poll_until(s, g, lose_before_rollover ? 4 : 5);
+    for (int i = 0; i < 100 && g->events[TIX_SUB_EV_RECOVERED] + g->events[TIX_SUB_EV_UNRECOVERABLE] == 0; i++)
+        assert_true(tix_sub_poll(s, 10) >= 0);
+    return s;
+}
+
+static void test_quiet_tier_gap_recovered(void **state)
+{
+    (void)state;
+    static s_got_t g;
+    tix_sub_t *s = s_quiet_tier(&g, false);
+    tix_sub_stats_t st;
+    tix_sub_stats(s, &st);
+    if (st.recovered != 1)
+        print_error("last event: %s\n", g.last_event);
+    assert_int_equal(g.ticks, 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(g.prices[i], 100 + i);
+    assert_int_equal(st.recovered, 1);
+    assert_int_equal(st.unrecoverable, 0);
+    assert_int_equal(st.tampered, 0);
+    s_drop(s);
+    s_stop(&s_p);
+}
+
+/* The same, the lost tick older than the ring: reported lost as TOO_OLD, and the later tick
+ * the replay did find is not taken for a forged one. */
+static void test_quiet_tier_too_old(void **state)
+{
+    (void)state;
+    static s_got_t g;
+    tix_sub_t *s = s_quiet_tier(&g, true);
+    tix_sub_stats_t st;
+    tix_sub_stats(s, &st);
+    assert_int_equal(st.unrecoverable, 1);
+    assert_int_equal(st.tampered, 0);
+    if (!strstr(g.unrecoverable, "TOO_OLD"))
+        fail_msg("unrecoverable event without TOO_OLD: '%s'", g.unrecoverable);
+    assert_int_equal(g.ticks, 4); /* 100, 101, then 103, 104 */
+    assert_int_equal(g.last_price, 104);
     s_drop(s);
     s_stop(&s_p);
 }
@@ -498,7 +573,8 @@ static void test_tampering_detected(void **state)
     tix_sub_cfg_t cfg = {0};
     cfg.line_a = mep;
     cfg.verify_key = s_sign.pk;
-    cfg.gap_wait_ms = 50;
+    cfg.gap_wait_ms = s_gap_wait_ms ? s_gap_wait_ms : 50;
+    s_gap_wait_ms = 0;
     cfg.heartbeat_ms = 50;
     cfg.on_msg = s_on_msg;
     cfg.on_event = s_on_event;
@@ -551,7 +627,8 @@ static void test_forged_sequence_dropped(void **state)
     cfg.line_b = eep;
     cfg.recovery = tix_pub_recovery_endpoint(s_p.pub);
     cfg.verify_key = s_sign.pk;
-    cfg.gap_wait_ms = 50;
+    cfg.gap_wait_ms = s_gap_wait_ms ? s_gap_wait_ms : 50;
+    s_gap_wait_ms = 0;
     cfg.heartbeat_ms = 50;
     cfg.on_msg = s_on_msg;
     cfg.on_event = s_on_event;
@@ -787,6 +864,8 @@ int main(void)
         cmocka_unit_test_teardown(test_two_gaps_recovered, s_test_teardown),
         cmocka_unit_test_teardown(test_many_gaps_recovered, s_test_teardown),
         cmocka_unit_test_teardown(test_too_old_is_reported, s_test_teardown),
+        cmocka_unit_test_teardown(test_quiet_tier_gap_recovered, s_test_teardown),
+        cmocka_unit_test_teardown(test_quiet_tier_too_old, s_test_teardown),
         cmocka_unit_test_teardown(test_wrong_key_reported, s_test_teardown),
         cmocka_unit_test_teardown(test_snapshot_late_join, s_test_teardown),
         cmocka_unit_test_teardown(test_tampering_detected, s_test_teardown),
