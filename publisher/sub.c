@@ -41,6 +41,7 @@ const char *tix_sub_event_name(tix_sub_event_t ev)
     case TIX_SUB_EV_BAD_MESSAGE: return "BAD_MESSAGE";
     case TIX_SUB_EV_LINE_DOWN: return "LINE_DOWN";
     case TIX_SUB_EV_LINE_UP: return "LINE_UP";
+    case TIX_SUB_EV_NO_ATTESTATION: return "NO_ATTESTATION";
     }
     return "?";
 }
@@ -114,6 +115,8 @@ tix_sub_t *tix_sub_new(const tix_sub_cfg_t *cfg, char *err, size_t errlen)
         self->cfg.heartbeat_ms = 1000;
     if (self->cfg.recovery_timeout_ms <= 0)
         self->cfg.recovery_timeout_ms = 2000;
+    if (self->cfg.attest_timeout_ms <= 0)
+        self->cfg.attest_timeout_ms = 5000; /* five of the publisher's default attest_ms */
     if (cfg->verify_key) {
         memcpy(self->key.pk, cfg->verify_key, 32);
         uint8_t h[32];

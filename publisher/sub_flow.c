@@ -85,6 +85,10 @@ static void s_attest(tix_sub_t *self, const uint8_t *msg, size_t len, uint64_t a
         verified = n > 0 && memcmp(a->key_id, self->key.key_id, TIX_WIRE_KEY_ID_SIZE) == 0 &&
                    tix_verify(&self->key, self->signbuf, n, a->signature) == 0;
     }
+    if (verified) {
+        self->unattested_since = 0;
+        self->att_missing = false;
+    }
     if (self->cfg.verify_key && !verified) {
         self->stats.bad_signatures++;
         tix_sub_event(self, TIX_SUB_EV_BAD_SIGNATURE, "ATT",
@@ -140,6 +144,8 @@ static void s_deliver(tix_sub_t *self, int id, const char *topic, const uint8_t 
     if (flags & TIX_SUB_RECOVERED)
         self->stats.recovered++;
     bool ok = true;
+    if (h->template_id != TIX_WIRE_ATTEST && !self->unattested_since)
+        self->unattested_since = tix_sub_now();
     if (h->template_id == TIX_WIRE_SETTLEMENT)
         ok = s_settlement_ok(self, topic, msg);
     else if (h->template_id == TIX_WIRE_ATTEST)
@@ -390,10 +396,11 @@ static void s_recover(tix_sub_t *self, int id)
         if (s_replay(self, topic, from, to, status, sizeof status) != 0) {
             beyond = strstr(status, "beyond the last published") != NULL;
             /* The ring starts after `from`, but on a quiet topic the lost messages may be far
-             * later than our last one: ask again from the ring's first message. What is
-             * still missing after that is older than the ring (reported as TOO_OLD). */
+             * later than our last one: ask again from the ring's first message (again if the
+             * ring moved on meanwhile; the rounds are bounded). What is still missing after
+             * that is older than the ring (reported as TOO_OLD). */
             uint64_t first;
-            if (!too_old[0] && sscanf(status, "TOO_OLD %" SCNu64, &first) == 1 && first > from) {
+            if (sscanf(status, "TOO_OLD %" SCNu64, &first) == 1 && first > from) {
                 snprintf(too_old, sizeof too_old, "%s", status);
                 st->last_channel = first - 1;
                 continue;
@@ -442,6 +449,16 @@ void tix_sub_timers(tix_sub_t *self)
         s_topic_t *st = self->topics[id];
         if (st && st->gap_since && (now - st->gap_since >= wait || st->npend >= MAX_PEND))
             s_recover(self, id);
+    }
+    /* A feed stripped of its attestations (or a publisher without a key) must not pass for a
+     * verified one: say so once per unattested stretch. */
+    if (self->cfg.verify_key && self->unattested_since && !self->att_missing &&
+        now - self->unattested_since >= (int64_t)self->cfg.attest_timeout_ms * 1000000) {
+        self->att_missing = true;
+        self->stats.attest_missing++;
+        tix_sub_event(self, TIX_SUB_EV_NO_ATTESTATION, "ATT",
+                      "no attestation verified for %d ms while data arrived: nothing received since "
+                      "can be proven unaltered", self->cfg.attest_timeout_ms);
     }
     int64_t down = 3 * (int64_t)self->cfg.heartbeat_ms * 1000000;
     for (int i = 0; i < 2; i++)

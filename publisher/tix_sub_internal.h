@@ -37,6 +37,8 @@ struct tix_sub_s {
     void *dealer;
     int64_t line_last_ns[2];
     bool line_down[2];
+    int64_t unattested_since; /* first data message since the last valid attestation, 0: none */
+    bool att_missing;         /* NO_ATTESTATION reported for this stretch */
     tix_chain_t *chain;
     s_topic_t *topics[MAX_TOPICS];
     bool snapshot_done;

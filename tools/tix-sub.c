@@ -143,7 +143,7 @@ static void s_on_event(void *arg, tix_sub_event_t ev, const char *topic, const c
 {
     s_out_t *o = arg;
     if (ev == TIX_SUB_EV_BAD_SIGNATURE || ev == TIX_SUB_EV_TAMPERED || ev == TIX_SUB_EV_UNRECOVERABLE ||
-        ev == TIX_SUB_EV_BAD_MESSAGE)
+        ev == TIX_SUB_EV_BAD_MESSAGE || ev == TIX_SUB_EV_NO_ATTESTATION)
         o->problems++;
     fprintf(stderr, "tix-sub: %s %s%s%s\n", tix_sub_event_name(ev), topic, *topic ? ": " : "", detail);
 }
@@ -165,7 +165,8 @@ static void s_usage(FILE *f)
             "  --count N           stop after N messages;  --duration-ms N  stop after N ms\n"
             "Endpoints: tcp://host:port, ipc://path, epgm://127.0.0.1;239.192.7.1:5555\n"
             "Exit status: 0; 1 bad arguments or setup; 3 when a bad signature, tampering, an\n"
-            "unrecoverable gap or an undecodable message was reported.\n");
+            "unrecoverable gap, an undecodable message or (verifying) no attestation for 5 s\n"
+            "while data arrived was reported.\n");
 }
 
 typedef struct {
@@ -327,13 +328,14 @@ int main(int argc, char **argv)
     fprintf(stderr,
             "tix-sub: received %llu (A %llu, B %llu), delivered %llu, duplicates %llu, gaps %llu, "
             "recovered %llu, unrecoverable %llu, bad signatures %llu, tampered %llu, verified %llu, "
-            "heartbeats %llu\n",
+            "heartbeats %llu, unattested stretches %llu\n",
             (unsigned long long)st.received, (unsigned long long)st.line_received[0],
             (unsigned long long)st.line_received[1], (unsigned long long)st.delivered,
             (unsigned long long)st.duplicates, (unsigned long long)st.gaps,
             (unsigned long long)st.recovered, (unsigned long long)st.unrecoverable,
             (unsigned long long)st.bad_signatures, (unsigned long long)st.tampered,
-            (unsigned long long)st.verified, (unsigned long long)st.heartbeats);
+            (unsigned long long)st.verified, (unsigned long long)st.heartbeats,
+            (unsigned long long)st.attest_missing);
     tix_sub_destroy(&sub);
     if (rc == 0 && a.out.problems > 0)
         rc = 3;

@@ -22,6 +22,8 @@ typedef enum {
     TIX_SUB_EV_BAD_MESSAGE,    /* undecodable message */
     TIX_SUB_EV_LINE_DOWN,      /* no message on a line for 3 heartbeat intervals */
     TIX_SUB_EV_LINE_UP,
+    TIX_SUB_EV_NO_ATTESTATION, /* verify_key set, data flowing, no valid attestation for
+                                * attest_timeout_ms: nothing received can be proven */
 } tix_sub_event_t;
 
 typedef struct {
@@ -41,6 +43,7 @@ typedef struct {
     void (*on_msg)(void *arg, const char *topic, const tix_wire_msg_t *msg, unsigned flags);
     void (*on_event)(void *arg, tix_sub_event_t ev, const char *topic, const char *detail);
     void *arg;
+    int attest_timeout_ms;     /* with verify_key: NO_ATTESTATION after this long; 0: 5000 */
 } tix_sub_cfg_t;
 
 typedef struct {
@@ -56,6 +59,7 @@ typedef struct {
     uint64_t verified;      /* attestation entries that matched */
     uint64_t bad_messages;
     uint64_t heartbeats;
+    uint64_t attest_missing; /* NO_ATTESTATION reports */
 } tix_sub_stats_t;
 
 typedef struct tix_sub_s tix_sub_t;

@@ -56,14 +56,18 @@ static void *s_pump(void *arg)
 static tix_sign_key_t s_sign;
 static char s_keydir[256];
 
+static bool s_unsigned; /* the next s_start publishes without a signing key (no ATT) */
+
 static void s_start(s_pubctx_t *p, size_t ring, const tix_curve_key_t *curve, int with_recovery)
 {
+    bool sign = !s_unsigned;
+    s_unsigned = false;
     memset(p, 0, sizeof *p);
     p->zctx = zmq_ctx_new();
     assert_non_null(p->zctx);
     static const char *a[] = {"tcp://127.0.0.1:*"}, *b[] = {"tcp://127.0.0.1:*"};
     tix_pub_cfg_t cfg = {a, 1, b, 1, with_recovery ? "tcp://127.0.0.1:*" : NULL, 0, 0, ring, 0, 0,
-                         &s_sign, curve};
+                         sign ? &s_sign : NULL, curve};
     cfg.heartbeat_ms = 50;
     cfg.attest_ms = 20;
     p->pub = tix_pub_new(p->zctx, &cfg);
@@ -204,7 +208,7 @@ static void s_drop(tix_sub_t *s)
 /* Tiers the next s_sub follows (NULL: all) and its gap wait (0: 50 ms); set by a test,
  * cleared by s_sub. */
 static const char *const *s_only_tiers;
-static int s_gap_wait_ms;
+static int s_gap_wait_ms, s_attest_timeout_ms;
 
 static tix_sub_t *s_sub(s_pubctx_t *p, s_got_t *g, const uint8_t *key, const tix_curve_key_t *server,
                         const tix_curve_key_t *client, int line_b)
@@ -218,7 +222,8 @@ static tix_sub_t *s_sub(s_pubctx_t *p, s_got_t *g, const uint8_t *key, const tix
     cfg.recovery = tix_pub_recovery_endpoint(p->pub);
     cfg.verify_key = key;
     cfg.gap_wait_ms = s_gap_wait_ms ? s_gap_wait_ms : 50;
-    s_gap_wait_ms = 0;
+    cfg.attest_timeout_ms = s_attest_timeout_ms;
+    s_gap_wait_ms = s_attest_timeout_ms = 0;
     cfg.heartbeat_ms = 50;
     if (server) {
         cfg.server_key = server->pub;
@@ -465,6 +470,42 @@ static void test_quiet_tier_too_old(void **state)
     s_stop(&s_p);
 }
 
+/* 60 ticks over at least 1.2 s to a verifying subscriber that wants an attestation every
+ * second (the publisher attests every 20 ms: a wide margin for loaded test machines);
+ * returns how many NO_ATTESTATION reports it made (and checks every tick came). */
+static uint64_t s_unattested_reports(bool publisher_signs)
+{
+    s_unsigned = !publisher_signs;
+    s_start(&s_p, 0, NULL, 1);
+    static s_got_t g;
+    memset(&g, 0, sizeof g);
+    s_attest_timeout_ms = 1000;
+    tix_sub_t *s = s_sub(&s_p, &g, s_sign.pk, NULL, NULL, 1);
+    assert_true(s_wait_joined(s, 2));
+    for (int i = 0; i < 60; i++) { /* one tick every 20 ms at most */
+        s_publish_ticks(&s_p, "T1", 1, 100 + i);
+        for (int64_t t0 = s_wall(); s_wall() - t0 < 20000000;)
+            assert_true(tix_sub_poll(s, 1) >= 0);
+    }
+    s_poll_until(s, &g, 60);
+    tix_sub_stats_t st;
+    tix_sub_stats(s, &st);
+    assert_int_equal(g.ticks, 60); /* reported, not withheld */
+    assert_int_equal(st.attest_missing, (uint64_t)g.events[TIX_SUB_EV_NO_ATTESTATION]);
+    s_drop(s);
+    s_stop(&s_p);
+    return st.attest_missing;
+}
+
+/* A feed without attestations (stripped, or a publisher without a key) is reported once to a
+ * subscriber that verifies; a signed feed never is. */
+static void test_missing_attestations_reported(void **state)
+{
+    (void)state;
+    assert_int_equal(s_unattested_reports(false), 1);
+    assert_int_equal(s_unattested_reports(true), 0);
+}
+
 static void test_wrong_key_reported(void **state)
 {
     (void)state;
@@ -574,7 +615,8 @@ static void test_tampering_detected(void **state)
     cfg.line_a = mep;
     cfg.verify_key = s_sign.pk;
     cfg.gap_wait_ms = s_gap_wait_ms ? s_gap_wait_ms : 50;
-    s_gap_wait_ms = 0;
+    cfg.attest_timeout_ms = s_attest_timeout_ms;
+    s_gap_wait_ms = s_attest_timeout_ms = 0;
     cfg.heartbeat_ms = 50;
     cfg.on_msg = s_on_msg;
     cfg.on_event = s_on_event;
@@ -628,7 +670,8 @@ static void test_forged_sequence_dropped(void **state)
     cfg.recovery = tix_pub_recovery_endpoint(s_p.pub);
     cfg.verify_key = s_sign.pk;
     cfg.gap_wait_ms = s_gap_wait_ms ? s_gap_wait_ms : 50;
-    s_gap_wait_ms = 0;
+    cfg.attest_timeout_ms = s_attest_timeout_ms;
+    s_gap_wait_ms = s_attest_timeout_ms = 0;
     cfg.heartbeat_ms = 50;
     cfg.on_msg = s_on_msg;
     cfg.on_event = s_on_event;
@@ -866,6 +909,7 @@ int main(void)
         cmocka_unit_test_teardown(test_too_old_is_reported, s_test_teardown),
         cmocka_unit_test_teardown(test_quiet_tier_gap_recovered, s_test_teardown),
         cmocka_unit_test_teardown(test_quiet_tier_too_old, s_test_teardown),
+        cmocka_unit_test_teardown(test_missing_attestations_reported, s_test_teardown),
         cmocka_unit_test_teardown(test_wrong_key_reported, s_test_teardown),
         cmocka_unit_test_teardown(test_snapshot_late_join, s_test_teardown),
         cmocka_unit_test_teardown(test_tampering_detected, s_test_teardown),
