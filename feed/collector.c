@@ -264,7 +264,7 @@ int64_t tix_col_stamp(struct tix_collector_s *c)
     return now;
 }
 
-void tix_col_refused(tix_prov_t *p, const tix_norm_error_t *err)
+void tix_col_count_refusal(tix_prov_t *p, const tix_norm_error_t *err)
 {
     p->st.refused[err->reason]++;
     if (p->logged_reason[err->reason])
@@ -274,12 +274,11 @@ void tix_col_refused(tix_prov_t *p, const tix_norm_error_t *err)
              tix_reason_name(err->reason), err->detail);
 }
 
-/* Counts a refused quote and hands it to the sink, which archives it with its reason: a
- * refusal is data too (which provider sent what, and why it did not count). */
+/* A refusal is data too (which provider sent what, and why it did not count). */
 void tix_col_refuse(tix_prov_t *p, const tix_raw_quote_t *raw, const tix_norm_error_t *err)
 {
     struct tix_collector_s *c = p->col;
-    tix_col_refused(p, err);
+    tix_col_count_refusal(p, err);
     if (c->sink.on_refused)
         c->sink.on_refused(c->sink.arg, raw, err);
 }

@@ -82,8 +82,10 @@ struct tix_collector_s {
 int64_t tix_col_stamp(struct tix_collector_s *c);
 /* Normalizes and delivers one extracted quote; counts and logs refusals. */
 void tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw);
-/* Counts an extraction refusal of an element. */
-void tix_col_refused(tix_prov_t *p, const tix_norm_error_t *err);
+/* Counts a refusal under its reason and logs the first of each kind; alone only for what is
+ * not a quote (an FX feed's rate). */
+void tix_col_count_refusal(tix_prov_t *p, const tix_norm_error_t *err);
+/* A refused quote: counted, and handed to the sink with what was read of it (tixd archives it). */
 void tix_col_refuse(tix_prov_t *p, const tix_raw_quote_t *raw, const tix_norm_error_t *err);
 /* Records a fault (logged at its first occurrence per provider) without ending the attempt. */
 void tix_col_fault(tix_prov_t *p, tix_fault_t f, const char *fmt, ...)

@@ -197,7 +197,7 @@ void tix_fx_body(tix_prov_t *p, const tix_json_val_t *doc)
             tix_norm_error_t err = {TIX_REASON_NO_FX_RATE, p->fx_codes[j], ""};
             snprintf(err.detail, sizeof err.detail, "%s: rate %s%s%s is not a positive decimal with at most 9 decimals",
                      p->fx_codes[j], present ? "'" : "", present ? buf : "missing", present ? "'" : "");
-            tix_col_refused(p, &err);
+            tix_col_count_refusal(p, &err);
             /* A currency the fresh answer lacks has no current rate: withdraw the old one. */
             if (tix_norm_set_fx(p->col->norm, p->fx_codes[j], -1) != 0)
                 tix_error("fx_feed: %s", tix_err());
