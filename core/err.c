@@ -21,10 +21,14 @@ void tix_err_set(int code, const char *file, int line, const char *fmt, ...)
             break;
         }
     }
+    /* Formatted aside first: callers often wrap the previous message ("%s", tix_err()),
+     * which would otherwise be overwritten while it is being read. */
+    char msg[TIX_ERR_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s_msg, sizeof s_msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(s_msg, msg, sizeof s_msg);
     snprintf(s_site, sizeof s_site, "%s:%d", short_file, line);
     s_code = code;
 }

@@ -12,6 +12,7 @@ static bool s_json;
 static FILE *s_stream;
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *s_names[] = {"debug", "info", "warn", "error"};
+static int64_t s_limit_ns = 10000 * 1000000LL;
 
 void tix_log_set_level(tix_log_level_t level) { s_level = level; }
 void tix_log_set_json(bool json) { s_json = json; }
@@ -43,15 +44,15 @@ static void s_json_escape(FILE *f, const char *s)
     }
 }
 
-void tix_log(tix_log_level_t level, const char *fmt, ...)
+/* Writes one line; `suffix` (may be "") follows the message. */
+__attribute__((format(printf, 3, 0))) static void s_write(tix_log_level_t level,
+                                                          const char *suffix, const char *fmt,
+                                                          va_list ap)
 {
-    if (level < s_level)
-        return;
     char msg[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    if (suffix[0] && n >= 0 && (size_t)n < sizeof msg)
+        snprintf(msg + n, sizeof msg - (size_t)n, "%s", suffix);
     char ts[40];
     tix_time_format_iso(tix_time_wall_ns(), ts, sizeof ts);
     FILE *f = s_stream ? s_stream : stderr;
@@ -65,4 +66,51 @@ void tix_log(tix_log_level_t level, const char *fmt, ...)
     }
     fflush(f);
     pthread_mutex_unlock(&s_lock);
+}
+
+void tix_log(tix_log_level_t level, const char *fmt, ...)
+{
+    if (level < s_level)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    s_write(level, "", fmt, ap);
+    va_end(ap);
+}
+
+void tix_log_set_limit_ms(int64_t ms)
+{
+    pthread_mutex_lock(&s_lock);
+    s_limit_ns = ms * 1000000LL;
+    pthread_mutex_unlock(&s_lock);
+}
+
+void tix_log_limited(tix_log_limit_t *lim, tix_log_level_t level, const char *fmt, ...)
+{
+    if (level < s_level)
+        return;
+    int64_t now = tix_time_mono_ns();
+    uint64_t more = 0;
+    int64_t since_ns = 0;
+    pthread_mutex_lock(&s_lock);
+    bool quiet = lim->logged_ns != 0 && now - lim->logged_ns < s_limit_ns;
+    if (quiet) {
+        lim->suppressed++;
+    } else {
+        more = lim->suppressed;
+        since_ns = lim->logged_ns ? now - lim->logged_ns : 0;
+        lim->suppressed = 0;
+        lim->logged_ns = now;
+    }
+    pthread_mutex_unlock(&s_lock);
+    if (quiet)
+        return;
+    char suffix[96] = "";
+    if (more)
+        snprintf(suffix, sizeof suffix, " [%llu more like this in the last %lld s]",
+                 (unsigned long long)more, (long long)(since_ns / 1000000000LL));
+    va_list ap;
+    va_start(ap, fmt);
+    s_write(level, suffix, fmt, ap);
+    va_end(ap);
 }

@@ -163,8 +163,8 @@ static void s_handle(tix_auth_t *self)
         return;
     }
     s_count(self, &self->stats.refused);
-    tix_warn("auth: refused CURVE client key %s from %s (not in %s)", z85[0] ? z85 : "(none)", f[3],
-             self->path);
+    tix_warn_limited("auth: refused CURVE client key %s from %s (not in %s)",
+                     z85[0] ? z85 : "(none)", f[3], self->path);
     s_reply(self->rep, f[1], flen[1], "400", "client key not allowed");
 }
 

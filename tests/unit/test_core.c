@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void test_err_record(void **state)
 {
@@ -44,6 +45,18 @@ static void test_err_per_thread(void **state)
     assert_int_equal(pthread_create(&th, NULL, s_thread, NULL), 0);
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_string_equal(tix_err(), "main thread");
+}
+
+/* Wrapping the previous message is the common way to add context; the new text must be
+ * built from the old one intact (it was once overwritten while being read). */
+static void test_err_wraps_previous(void **state)
+{
+    (void)state;
+    TIX_SET_ERR(ENOENT, "cannot open /etc/tix/sign.key: No such file or directory");
+    TIX_SET_ERR(tix_err_code(), "publisher.signing_key: %s", tix_err());
+    assert_string_equal(tix_err(),
+                        "publisher.signing_key: cannot open /etc/tix/sign.key: No such file or directory");
+    assert_int_equal(tix_err_code(), ENOENT);
 }
 
 static void test_time_format(void **state)
@@ -155,6 +168,44 @@ static void test_log_json(void **state)
     assert_int_equal(tix_log_level_parse("verbose", &lvl), -1);
 }
 
+static int s_count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+/* A flood from one call site costs one line per window, and the next line says how many
+ * were held back; another call site is not silenced by it. */
+static void test_log_limited(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    tix_log_set_stream(f);
+    tix_log_set_json(false);
+    tix_log_set_level(TIX_LOG_INFO);
+    tix_log_set_limit_ms(200);
+    tix_log_limit_t a = {0}, b = {0};
+    for (int i = 0; i < 1000; i++)
+        tix_log_limited(&a, TIX_LOG_WARN, "refused key %d", i);
+    tix_log_limited(&b, TIX_LOG_WARN, "other site");
+    struct timespec nap = {0, 250 * 1000000L};
+    nanosleep(&nap, NULL);
+    tix_log_limited(&a, TIX_LOG_WARN, "refused key %d", 1000);
+    tix_log_set_stream(NULL);
+    tix_log_set_limit_ms(10000);
+    fclose(f);
+    assert_int_equal(s_count(buf, "refused key"), 2);
+    assert_non_null(strstr(buf, "refused key 0\n"));
+    assert_non_null(strstr(buf, "refused key 1000 [999 more like this in the last 0 s]\n"));
+    assert_int_equal(s_count(buf, "other site"), 1);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_time_format), cmocka_unit_test(test_time_parse),
         cmocka_unit_test(test_floor_div),   cmocka_unit_test(test_strtab),
         cmocka_unit_test(test_diag_and_edit_distance), cmocka_unit_test(test_log_json),
+        cmocka_unit_test(test_err_wraps_previous), cmocka_unit_test(test_log_limited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
