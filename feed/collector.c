@@ -48,11 +48,8 @@ static void s_fail(s_load_t *l, const config_setting_t *s, const char *fmt, ...)
     va_end(ap);
 }
 
-static int64_t s_int(const config_setting_t *g, const char *k, int64_t dflt)
-{
-    const config_setting_t *s = g ? config_setting_get_member(g, k) : NULL;
-    return s && config_setting_type(s) == CONFIG_TYPE_INT ? config_setting_get_int(s) : dflt;
-}
+/* Plain or L-suffixed integers alike (an L one used to read as the default). */
+#define s_int tix_setting_member_int
 
 static const char *s_str(const config_setting_t *g, const char *k)
 {

@@ -200,7 +200,6 @@ static int s_storage(tixd_t *d)
 
 static int s_engine_stages(tixd_t *d)
 {
-    const config_setting_t *g = tix_config_lookup(d->cfg, "engine.grace_ms");
     const config_setting_t *pq = tix_config_lookup(d->cfg, "publisher.quotes");
     if (!(d->in = tixd_queue_new(IN_QUEUE, sizeof(tixd_in_t))) || s_storage(d) != 0)
         return -1;
@@ -211,7 +210,7 @@ static int s_engine_stages(tixd_t *d)
         return -1;
     tixd_engine_opts_t eo = {d->cfg, d->storage, d->in, d->out,
                              d->pub ? tixd_pub_sign_key(d->pub) : NULL, &d->state,
-                             g ? config_setting_get_int64(g) : 50,
+                             tix_config_int(d->cfg, "engine.grace_ms", 50),
                              pq && config_setting_get_bool(pq)};
     d->eng = tixd_engine_new(&eo);
     return d->eng ? 0 : -1;
