@@ -206,8 +206,8 @@ static int s_scan_file(s_scan_t *sc, const char *path, const char *from)
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        s_fail(sc, "%s: %s is %s, not a configuration file", prefix, path,
-               S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+        s_fail(sc, "%s: %s%s%s, not a configuration file", prefix, from ? path : "",
+               from ? " is " : "is ", S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
         return -1;
     }
     for (int i = 0; i < sc->depth; i++)

@@ -280,7 +280,7 @@ void tix_col_refuse(tix_prov_t *p, const tix_raw_quote_t *raw, const tix_norm_er
         c->sink.on_refused(c->sink.arg, raw, err);
 }
 
-void tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw)
+bool tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw)
 {
     struct tix_collector_s *c = p->col;
     if (c->sink.on_raw)
@@ -290,14 +290,15 @@ void tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw)
     if (tix_norm_quote(c->norm, raw, &q, &err) != 0) {
         if (err.reason == TIX_REASON_NONE) {
             tix_error("provider %s: %s", p->name, tix_err());
-            return;
+            return false;
         }
         tix_col_refuse(p, raw, &err);
-        return;
+        return false;
     }
     p->st.accepted++;
     if (c->sink.on_quote)
         c->sink.on_quote(c->sink.arg, raw, &q);
+    return true;
 }
 
 void tix_col_fault(tix_prov_t *p, tix_fault_t f, const char *fmt, ...)
@@ -324,12 +325,30 @@ static uint64_t s_rand(struct tix_collector_s *c)
     return c->rng * UINT64_C(2685821657736338717);
 }
 
+static uint64_t s_refused_total(const tix_provider_stats_t *st)
+{
+    uint64_t n = 0;
+    for (int r = 1; r < TIX_REASON_COUNT; r++)
+        n += st->refused[r];
+    return n;
+}
+
 void tix_col_attempt_done(tix_prov_t *p, bool ok)
 {
     tix_health_t before = p->health;
     int64_t now = tix_time_mono_ns();
+    uint64_t refused = s_refused_total(&p->st);
+    /* UP means quotes were delivered (docs/operations.md): a cycle whose every quote was
+     * refused reached the provider but delivered nothing usable. */
+    bool none_usable = p->st.accepted == p->mark_accepted && refused > p->mark_refused;
+    p->mark_accepted = p->st.accepted;
+    p->mark_refused = refused;
     p->done_once = true;
-    if (ok) {
+    if (ok && none_usable) {
+        p->fails = 0; /* reachable: poll at the normal interval, no backoff */
+        p->health = TIX_HEALTH_DEGRADED;
+        p->next_due = now + p->interval_ms * TIX_NS_PER_MS;
+    } else if (ok) {
         p->st.successes++;
         p->fails = 0;
         p->health = TIX_HEALTH_UP;
@@ -659,9 +678,7 @@ void tix_collector_summary(const tix_collector_t *self, FILE *f)
     for (int i = 0; i < self->np; i++) {
         const tix_prov_t *p = &self->p[i];
         const tix_provider_stats_t *s = &p->st;
-        uint64_t refused = 0;
-        for (int r = 1; r < TIX_REASON_COUNT; r++)
-            refused += s->refused[r];
+        uint64_t refused = s_refused_total(s);
         fprintf(f, "provider %s: %s, %llu attempts, %llu ok, %llu accepted, %llu refused", p->name,
                 tix_health_name(p->health), (unsigned long long)s->attempts,
                 (unsigned long long)s->successes, (unsigned long long)s->accepted,

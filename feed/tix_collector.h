@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 /* UP: the last attempt delivered quotes; DEGRADED: it failed, but fewer than down_after in a
- * row; DOWN: down_after failures in a row, or no data yet. Never given up: DOWN keeps retrying. */
+ * row, or it delivered data whose every quote was refused; DOWN: down_after failures in a row, or no data yet. Never given up: DOWN keeps retrying. */
 typedef enum { TIX_HEALTH_UP = 0, TIX_HEALTH_DEGRADED, TIX_HEALTH_DOWN } tix_health_t;
 
 /* Transport and payload faults: provider-health counters, not quote refusals (§3.5). */

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <time.h>
 
+#define S_DURATION_MAX_MS (INT64_C(365) * 86400000)
+
 static volatile sig_atomic_t s_stop, s_hup;
 
 static void s_on_signal(int sig)
@@ -184,8 +186,14 @@ static int s_run_once(const tix_config_t *cfg, FILE *record, int64_t duration_ms
     tix_collector_summary(col, stderr);
     rc = 0;
     for (int i = 0; i < tix_collector_count(col); i++)
-        if (tix_collector_health(col, i) != TIX_HEALTH_UP)
+        if (tix_collector_health(col, i) != TIX_HEALTH_UP) {
+            const tix_provider_stats_t *st = tix_collector_stats(col, i);
+            fprintf(stderr, "tixd: --once: provider %s delivered nothing usable (%s, %llu quotes "
+                    "accepted)\n", tix_collector_name(col, i),
+                    tix_health_name(tix_collector_health(col, i)),
+                    (unsigned long long)st->accepted);
             rc = 1;
+        }
 done:
     if (!col && tix_err()[0])
         tix_error("tixd: %s", tix_err());
@@ -224,9 +232,13 @@ static int s_parse(int argc, char **argv, s_args_t *a)
         case 'w': a->record = optarg; break;
         case 'p': a->ports_file = optarg; break;
         case 'd':
+            /* Bounded so that now + N ms in nanoseconds cannot overflow (UBSan found it). */
+            errno = 0;
             a->duration_ms = strtoll(optarg, &end, 10);
-            if (*end || a->duration_ms <= 0) {
-                fprintf(stderr, "tixd: --duration-ms: '%s' is not a positive integer\n", optarg);
+            if (end == optarg || *end || errno == ERANGE || a->duration_ms <= 0 ||
+                a->duration_ms > S_DURATION_MAX_MS) {
+                fprintf(stderr, "tixd: --duration-ms: '%s' is not an integer from 1 to %lld "
+                        "(365 days)\n", optarg, (long long)S_DURATION_MAX_MS);
                 return 2;
             }
             break;
