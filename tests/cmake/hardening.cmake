@@ -7,3 +7,5 @@ set_tests_properties(e2e_once_refused PROPERTIES TIMEOUT 120)
 add_test(NAME cli_args
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/cli_args.sh $<TARGET_FILE:tix-keygen>
                  $<TARGET_FILE:tixd>)
+add_test(NAME query_damaged COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/query_damaged.sh $<TARGET_FILE_DIR:tix-query>)
+set_tests_properties(query_damaged PROPERTIES ENVIRONMENT "TIX_SRC=${PROJECT_SOURCE_DIR}" TIMEOUT 120)
