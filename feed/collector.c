@@ -673,6 +673,14 @@ const tix_provider_stats_t *tix_collector_stats(const tix_collector_t *self, int
     return &self->p[i].st;
 }
 
+void tix_collector_set_stats(tix_collector_t *self, int i, const tix_provider_stats_t *st)
+{
+    tix_prov_t *p = &self->p[i];
+    p->st = *st;
+    p->mark_accepted = st->accepted; /* the next health evaluation counts from here */
+    p->mark_refused = s_refused_total(st);
+}
+
 void tix_collector_summary(const tix_collector_t *self, FILE *f)
 {
     for (int i = 0; i < self->np; i++) {

@@ -95,6 +95,10 @@ const char *tix_collector_name(const tix_collector_t *self, int i);
 tix_health_t tix_collector_health(const tix_collector_t *self, int i);
 const tix_provider_stats_t *tix_collector_stats(const tix_collector_t *self, int i);
 
+/* Replaces provider `i`'s counters: a reload carries each provider's counters over, by name,
+ * to the collector that replaces the old one, so that Prometheus counters stay monotonic. */
+void tix_collector_set_stats(tix_collector_t *self, int i, const tix_provider_stats_t *st);
+
 /* One line per provider: health, attempts, accepted, refused by reason, faults, HTTP
  * status, latency. */
 void tix_collector_summary(const tix_collector_t *self, FILE *f);

@@ -18,6 +18,12 @@
 #define OUT_QUEUE 16384  /* publisher inputs */
 #define STORE_QUEUE 65536
 
+/* A provider's counters by name, kept across reloads. */
+typedef struct {
+    char name[64];
+    tix_provider_stats_t st;
+} tixd_kept_t;
+
 struct tixd_s {
     tixd_opts_t o;
     bool collector_role;
@@ -34,6 +40,10 @@ struct tixd_s {
     tixd_metrics_t *metrics;
     int64_t last_snapshot;
     bool in_warned;
+    /* Counters of every provider seen, by name, carried across reloads (and kept for one
+     * that a reload removed, should a later one bring it back). */
+    tixd_kept_t *kept;
+    int nkept;
 };
 
 /* ---- shared state ---- */
@@ -276,6 +286,7 @@ void tixd_destroy(tixd_t **self_p)
     tixd_queue_destroy(&d->out);
     tix_norm_destroy(&d->norm);
     tixd_state_fini(&d->state);
+    free(d->kept);
     if (d->pcfg != d->cfg)
         tix_config_destroy(&d->pcfg);
     tix_config_destroy(&d->cfg);
@@ -347,16 +358,50 @@ static tix_config_t *s_reread(const char *path)
     return cfg;
 }
 
+/* Remembers the counters of every provider of the collector about to go. */
+static void s_keep_stats(tixd_t *d)
+{
+    for (int i = 0; d->col && i < tix_collector_count(d->col); i++) {
+        const char *name = tix_collector_name(d->col, i);
+        int k = 0;
+        while (k < d->nkept && strcmp(d->kept[k].name, name) != 0)
+            k++;
+        if (k == d->nkept) {
+            tixd_kept_t *n = realloc(d->kept, (size_t)(d->nkept + 1) * sizeof *n);
+            if (!n) {
+                tix_warn("reload: out of memory: provider %s's counters restart from 0", name);
+                continue;
+            }
+            d->kept = n;
+            snprintf(d->kept[d->nkept++].name, sizeof d->kept[0].name, "%s", name);
+        }
+        d->kept[k].st = *tix_collector_stats(d->col, i);
+    }
+}
+
+/* Gives each provider of the new collector the counters its name had. */
+static void s_restore_stats(tixd_t *d)
+{
+    for (int i = 0; d->col && i < tix_collector_count(d->col); i++)
+        for (int k = 0; k < d->nkept; k++)
+            if (strcmp(d->kept[k].name, tix_collector_name(d->col, i)) == 0)
+                tix_collector_set_stats(d->col, i, &d->kept[k].st);
+}
+
 /* Swaps the collector for one built from `cfg` (the old one goes first: it holds binds). */
 static int s_swap_providers(tixd_t *d, tix_config_t *cfg)
 {
+    s_keep_stats(d);
     tix_collector_destroy(&d->col);
-    if (!(d->col = s_collector(d, cfg))) {
+    d->col = s_collector(d, cfg);
+    if (!d->col) {
         tix_error("reload: providers: %s; keeping the previous providers", tix_err());
         d->col = s_collector(d, d->pcfg);
+        s_restore_stats(d);
         tix_config_destroy(&cfg);
         return -1;
     }
+    s_restore_stats(d);
     if (d->pcfg != d->cfg)
         tix_config_destroy(&d->pcfg);
     d->pcfg = cfg;
