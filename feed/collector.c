@@ -1,5 +1,6 @@
 /* The collector loop: provider configuration, one libcurl multi + inotify + ZeroMQ poll, health. */
 #include "collector_int.h"
+#include "tix_endpoint.h"
 #include "tix_err.h"
 #include "tix_log.h"
 #include "tix_schema.h"
@@ -8,9 +9,11 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -108,11 +111,19 @@ static void s_kind_needs(s_load_t *l, const config_setting_t *ps, tix_prov_t *p,
         s_fail(l, config_setting_get_member(ps, "url") ? config_setting_get_member(ps, "url") : ps,
                "%s.url: %s needs an http:// or https:// url", where,
                p->kind == S_HTTP ? "http_poll" : "ndjson_stream");
+    struct stat st;
+    const config_setting_t *ss = config_setting_get_member(ps, "path");
     if (p->kind == S_CSV && !s_str(ps, "path"))
         s_fail(l, ps, "%s.path: csv_file needs a path (a file to import or a drop directory)", where);
-    if (p->kind == S_ZMQ && (!url || !strstr(url, "://")))
+    else if (p->kind == S_CSV && stat(s_str(ps, "path"), &st) != 0)
+        s_fail(l, ss, "%s.path: %s: %s", where, s_str(ps, "path"), strerror(errno));
+    char why[512];
+    const config_setting_t *us = config_setting_get_member(ps, "url");
+    if (p->kind == S_ZMQ && !url)
         s_fail(l, ps, "%s.url: zmq_ingest needs a ZeroMQ endpoint to bind (tcp://127.0.0.1:5599)",
                where);
+    else if (p->kind == S_ZMQ && tix_endpoint_check(url, true, why, sizeof why) != 0)
+        s_fail(l, us, "%s.url: %s", where, why);
     if (p->backoff_max_ms < p->backoff_ms)
         s_fail(l, ps, "%s.backoff_max_ms: %lld is below backoff_ms %lld", where,
                (long long)p->backoff_max_ms, (long long)p->backoff_ms);

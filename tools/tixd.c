@@ -51,33 +51,11 @@ static void s_usage(FILE *f)
                "SIGHUP reloads the client allowlist and the providers.\n");
 }
 
-/* Checks across sections the schema cannot express; appends "file:line: key: message". */
-static int s_daemon_check(const tix_config_t *cfg, tix_diag_t *diag)
-{
-    int n = 0;
-    char where[512];
-    const config_setting_t *cs = tix_config_lookup(cfg, "publisher.curve_secret");
-    const config_setting_t *ca = tix_config_lookup(cfg, "publisher.clients_allow");
-    if (!!cs != !!ca) {
-        tix_schema_where(cs ? cs : ca, cfg->path, where, sizeof where);
-        tix_diag_add(diag, "%s: publisher.%s: CURVE needs both curve_secret and clients_allow", where,
-                     cs ? "curve_secret" : "clients_allow");
-        n++;
-    }
-    const config_setting_t *st = tix_config_lookup(cfg, "storage");
-    if (st && !tix_config_lookup(cfg, "storage.archive_dir")) {
-        tix_schema_where(st, cfg->path, where, sizeof where);
-        tix_diag_add(diag, "%s: storage: archive_dir is required to store", where);
-        n++;
-    }
-    return n;
-}
-
 /* Loads, validates (every problem printed) and returns the configuration, or NULL. */
 static tix_config_t *s_load(const char *path, tix_diag_t *diag)
 {
     tix_config_t *cfg = tix_config_load(path, diag);
-    if (cfg && tix_collector_check(cfg, diag) + s_daemon_check(cfg, diag) > 0)
+    if (cfg && tixd_check(cfg, diag) > 0)
         tix_config_destroy(&cfg);
     return cfg;
 }

@@ -348,7 +348,7 @@ static tix_config_t *s_reread(const char *path)
 {
     tix_diag_t *diag = tix_diag_new();
     tix_config_t *cfg = tix_config_load(path, diag);
-    if (cfg && tix_collector_check(cfg, diag) > 0)
+    if (cfg && tixd_check(cfg, diag) > 0) /* what start-up checks: OK means it would start */
         tix_config_destroy(&cfg);
     for (size_t i = 0; diag && i < tix_diag_count(diag); i++)
         tix_error("reload: %s", tix_diag_get(diag, i));

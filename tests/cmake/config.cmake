@@ -8,7 +8,8 @@ file(GLOB tix_shipped_confs ${PROJECT_SOURCE_DIR}/conf/*.conf)
 foreach(conf ${tix_shipped_confs})
   get_filename_component(conf_name ${conf} NAME_WE)
   add_test(NAME config_check_${conf_name}
-           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/check_config.sh $<TARGET_FILE:tixd> ok ${conf})
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/check_config.sh $<TARGET_FILE:tixd> ok ${conf}
+                   $<TARGET_FILE:tix-keygen>)
 endforeach()
 
 add_test(NAME config_check_typo

@@ -9,3 +9,6 @@ add_test(NAME cli_args
                  $<TARGET_FILE:tixd>)
 add_test(NAME query_damaged COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/query_damaged.sh $<TARGET_FILE_DIR:tix-query>)
 set_tests_properties(query_damaged PROPERTIES ENVIRONMENT "TIX_SRC=${PROJECT_SOURCE_DIR}" TIMEOUT 120)
+add_test(NAME check_config_files
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_config_files.sh $<TARGET_FILE:tixd>
+                 $<TARGET_FILE:tix-keygen>)
