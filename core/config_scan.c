@@ -83,6 +83,8 @@ static char *s_slurp(const char *path, size_t *len, char *why, size_t cap)
 static void s_include(s_scan_t *sc, s_text_t *t)
 {
     const char *q = t->p + strlen("@include");
+    if (q >= t->end || (*q != ' ' && *q != '\t'))
+        return; /* "@includex": not an include (libconfig wants a blank after the word) */
     while (q < t->end && (*q == ' ' || *q == '\t'))
         q++;
     if (q >= t->end || *q != '"')
