@@ -80,16 +80,21 @@ int tix_keyfile_check(const char *path, tix_keyfile_t kind)
     return s_load(path, kind);
 }
 
-int tix_keyfile_check_setting(const tix_config_t *cfg, const char *key, tix_keyfile_t kind,
-                              tix_diag_t *diag)
+int tix_keyfile_check_at(const tix_config_t *cfg, const config_setting_t *s, const char *name,
+                         tix_keyfile_t kind, tix_diag_t *diag)
 {
-    const config_setting_t *s = tix_config_lookup(cfg, key);
     if (!s || tix_schema_flagged(s) || config_setting_type(s) != CONFIG_TYPE_STRING)
         return 0; /* absent, or reported by the schema pass */
     if (tix_keyfile_check(config_setting_get_string(s), kind) == 0)
         return 0;
     char where[512];
     tix_schema_where(s, cfg->path, where, sizeof where);
-    tix_diag_add(diag, "%s: %s: %s", where, key, tix_err());
+    tix_diag_add(diag, "%s: %s: %s", where, name, tix_err());
     return 1;
+}
+
+int tix_keyfile_check_setting(const tix_config_t *cfg, const char *key, tix_keyfile_t kind,
+                              tix_diag_t *diag)
+{
+    return tix_keyfile_check_at(cfg, tix_config_lookup(cfg, key), key, kind, diag);
 }

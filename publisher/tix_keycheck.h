@@ -24,5 +24,9 @@ int tix_keyfile_check(const char *path, tix_keyfile_t kind) __attribute__((warn_
  * number of problems (0 or 1). One line per key-file setting in tixd_check. */
 int tix_keyfile_check_setting(const tix_config_t *cfg, const char *key, tix_keyfile_t kind,
                               tix_diag_t *diag);
+/* The same for a setting already at hand, `s` (NULL: nothing to check), named `name` in the
+ * message: for keys inside lists, "providers[2].curve_secret". */
+int tix_keyfile_check_at(const tix_config_t *cfg, const config_setting_t *s, const char *name,
+                         tix_keyfile_t kind, tix_diag_t *diag);
 
 #endif
