@@ -130,12 +130,11 @@ static void s_number(s_scan_t *sc, s_text_t *t)
     char text[64];
     snprintf(text, sizeof text, "%.*s", (int)(q - s) < 63 ? (int)(q - s) : 63, s);
     errno = 0;
-    char *e;
-    intmax_t v = hex ? (intmax_t)strtoumax(digits, &e, 16) : strtoimax(s, &e, 10);
+    intmax_t v = hex ? (intmax_t)strtoumax(digits, NULL, 16) : strtoimax(s, NULL, 10);
     bool over64 = errno == ERANGE || (hex && strtoumax(digits, NULL, 16) > INT64_MAX);
     if (over64)
         s_fail(sc, "%s:%ld: %s does not fit a 64-bit integer", t->name, t->line, text);
-    else if (!l && (v < INT32_MIN || v > (hex ? (intmax_t)UINT32_MAX : INT32_MAX)))
+    else if (!l && (v < INT32_MIN || v > INT32_MAX)) /* 0xffffffff too: it reads as -1 */
         s_fail(sc, "%s:%ld: %s does not fit 32 bits, and libconfig would silently wrap it: "
                "write %sL", t->name, t->line, text, text);
     t->p = after;

@@ -44,7 +44,7 @@ static void s_usage(FILE *f)
                "                          collector: collect, normalize, forward (collector.forward)\n"
                "      --once              collector: poll every provider once, print a summary\n"
                "      --record FILE       collector: write every quote received as replay CSV\n"
-               "      --duration-ms N     stop by itself after N ms (tests, demos)\n"
+               "      --duration-ms N     stop by itself after N ms, 1 to 31536000000 (tests, demos)\n"
                "      --ports-file FILE   write the bound endpoints (publisher lines, recovery,\n"
                "                          metrics) to FILE once listening\n"
                "Signals: SIGTERM/SIGINT drain the queues, flush journal and archive, exit 0;\n"
