@@ -1,5 +1,6 @@
 /* The collector loop: provider configuration, one libcurl multi + inotify + ZeroMQ poll, health. */
 #include "collector_int.h"
+#include "tix_endpoint.h"
 #include "tix_err.h"
 #include "tix_log.h"
 #include "tix_schema.h"
@@ -8,9 +9,11 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -48,11 +51,8 @@ static void s_fail(s_load_t *l, const config_setting_t *s, const char *fmt, ...)
     va_end(ap);
 }
 
-static int64_t s_int(const config_setting_t *g, const char *k, int64_t dflt)
-{
-    const config_setting_t *s = g ? config_setting_get_member(g, k) : NULL;
-    return s && config_setting_type(s) == CONFIG_TYPE_INT ? config_setting_get_int(s) : dflt;
-}
+/* Plain or L-suffixed integers alike (an L one used to read as the default). */
+#define s_int tix_setting_member_int
 
 static const char *s_str(const config_setting_t *g, const char *k)
 {
@@ -111,11 +111,19 @@ static void s_kind_needs(s_load_t *l, const config_setting_t *ps, tix_prov_t *p,
         s_fail(l, config_setting_get_member(ps, "url") ? config_setting_get_member(ps, "url") : ps,
                "%s.url: %s needs an http:// or https:// url", where,
                p->kind == S_HTTP ? "http_poll" : "ndjson_stream");
+    struct stat st;
+    const config_setting_t *ss = config_setting_get_member(ps, "path");
     if (p->kind == S_CSV && !s_str(ps, "path"))
         s_fail(l, ps, "%s.path: csv_file needs a path (a file to import or a drop directory)", where);
-    if (p->kind == S_ZMQ && (!url || !strstr(url, "://")))
+    else if (p->kind == S_CSV && stat(s_str(ps, "path"), &st) != 0)
+        s_fail(l, ss, "%s.path: %s: %s", where, s_str(ps, "path"), strerror(errno));
+    char why[512];
+    const config_setting_t *us = config_setting_get_member(ps, "url");
+    if (p->kind == S_ZMQ && !url)
         s_fail(l, ps, "%s.url: zmq_ingest needs a ZeroMQ endpoint to bind (tcp://127.0.0.1:5599)",
                where);
+    else if (p->kind == S_ZMQ && tix_endpoint_check(url, true, why, sizeof why) != 0)
+        s_fail(l, us, "%s.url: %s", where, why);
     if (p->backoff_max_ms < p->backoff_ms)
         s_fail(l, ps, "%s.backoff_max_ms: %lld is below backoff_ms %lld", where,
                (long long)p->backoff_max_ms, (long long)p->backoff_ms);
@@ -283,7 +291,7 @@ void tix_col_refuse(tix_prov_t *p, const tix_raw_quote_t *raw, const tix_norm_er
         c->sink.on_refused(c->sink.arg, raw, err);
 }
 
-void tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw)
+bool tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw)
 {
     struct tix_collector_s *c = p->col;
     if (c->sink.on_raw)
@@ -293,14 +301,15 @@ void tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw)
     if (tix_norm_quote(c->norm, raw, &q, &err) != 0) {
         if (err.reason == TIX_REASON_NONE) {
             tix_error("provider %s: %s", p->name, tix_err());
-            return;
+            return false;
         }
         tix_col_refuse(p, raw, &err);
-        return;
+        return false;
     }
     p->st.accepted++;
     if (c->sink.on_quote)
         c->sink.on_quote(c->sink.arg, raw, &q);
+    return true;
 }
 
 void tix_col_fault(tix_prov_t *p, tix_fault_t f, const char *fmt, ...)
@@ -327,12 +336,30 @@ static uint64_t s_rand(struct tix_collector_s *c)
     return c->rng * UINT64_C(2685821657736338717);
 }
 
+static uint64_t s_refused_total(const tix_provider_stats_t *st)
+{
+    uint64_t n = 0;
+    for (int r = 1; r < TIX_REASON_COUNT; r++)
+        n += st->refused[r];
+    return n;
+}
+
 void tix_col_attempt_done(tix_prov_t *p, bool ok)
 {
     tix_health_t before = p->health;
     int64_t now = tix_time_mono_ns();
+    uint64_t refused = s_refused_total(&p->st);
+    /* UP means quotes were delivered (docs/operations.md): a cycle whose every quote was
+     * refused reached the provider but delivered nothing usable. */
+    bool none_usable = p->st.accepted == p->mark_accepted && refused > p->mark_refused;
+    p->mark_accepted = p->st.accepted;
+    p->mark_refused = refused;
     p->done_once = true;
-    if (ok) {
+    if (ok && none_usable) {
+        p->fails = 0; /* reachable: poll at the normal interval, no backoff */
+        p->health = TIX_HEALTH_DEGRADED;
+        p->next_due = now + p->interval_ms * TIX_NS_PER_MS;
+    } else if (ok) {
         p->st.successes++;
         p->fails = 0;
         p->health = TIX_HEALTH_UP;
@@ -657,14 +684,20 @@ const tix_provider_stats_t *tix_collector_stats(const tix_collector_t *self, int
     return &self->p[i].st;
 }
 
+void tix_collector_set_stats(tix_collector_t *self, int i, const tix_provider_stats_t *st)
+{
+    tix_prov_t *p = &self->p[i];
+    p->st = *st;
+    p->mark_accepted = st->accepted; /* the next health evaluation counts from here */
+    p->mark_refused = s_refused_total(st);
+}
+
 void tix_collector_summary(const tix_collector_t *self, FILE *f)
 {
     for (int i = 0; i < self->np; i++) {
         const tix_prov_t *p = &self->p[i];
         const tix_provider_stats_t *s = &p->st;
-        uint64_t refused = 0;
-        for (int r = 1; r < TIX_REASON_COUNT; r++)
-            refused += s->refused[r];
+        uint64_t refused = s_refused_total(s);
         fprintf(f, "provider %s: %s, %llu attempts, %llu ok, %llu accepted, %llu refused", p->name,
                 tix_health_name(p->health), (unsigned long long)s->attempts,
                 (unsigned long long)s->successes, (unsigned long long)s->accepted,

@@ -40,6 +40,8 @@ typedef struct tix_prov_s {
     int64_t next_due;   /* monotonic ns */
     bool done_once;     /* once mode: attempt finished */
     tix_provider_stats_t st;
+    /* accepted and refused quotes at the last health evaluation: what this cycle delivered */
+    uint64_t mark_accepted, mark_refused;
     bool logged_reason[TIX_REASON_COUNT], logged_fault[TIX_FAULT_COUNT];
     /* HTTP transfer */
     CURL *easy;
@@ -80,8 +82,8 @@ struct tix_collector_s {
 
 /* recv_ns for data received now: wall clock, never going backwards within a collector. */
 int64_t tix_col_stamp(struct tix_collector_s *c);
-/* Normalizes and delivers one extracted quote; counts and logs refusals. */
-void tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw);
+/* Normalizes and delivers one extracted quote; counts and logs refusals. True if accepted. */
+bool tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw);
 /* Counts a refusal under its reason and logs the first of each kind; alone only for what is
  * not a quote (an FX feed's rate). */
 void tix_col_count_refusal(tix_prov_t *p, const tix_norm_error_t *err);
@@ -90,7 +92,8 @@ void tix_col_refuse(tix_prov_t *p, const tix_raw_quote_t *raw, const tix_norm_er
 /* Records a fault (logged at its first occurrence per provider) without ending the attempt. */
 void tix_col_fault(tix_prov_t *p, tix_fault_t f, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Ends an attempt: success resets the backoff; failure schedules a retry with backoff. */
+/* Ends an attempt: success resets the backoff; failure schedules a retry with backoff. A
+ * success whose every quote since the last call was refused leaves the provider DEGRADED. */
 void tix_col_attempt_done(tix_prov_t *p, bool ok);
 /* Parses a whole JSON document: NULL on error, having counted bad_json or truncated. */
 const tix_json_val_t *tix_col_parse(tix_prov_t *p, const char *buf, size_t len);

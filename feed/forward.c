@@ -41,9 +41,7 @@ tix_forward_t *tix_forward_new(const tix_config_t *cfg)
         return NULL;
     }
     self->cfg = cfg;
-    int hwm = (int)(tix_config_lookup(cfg, "collector.forward_hwm")
-                        ? config_setting_get_int(tix_config_lookup(cfg, "collector.forward_hwm"))
-                        : 100000);
+    int hwm = (int)tix_config_int(cfg, "collector.forward_hwm", 100000); /* schema: <= 1e7 */
     int linger = 1000;
     for (int i = 0; i < n; i++) {
         const char *e = config_setting_get_string_elem(ep, i);

@@ -236,6 +236,16 @@ void tix_auth_destroy(tix_auth_t **self_p)
     *self_p = NULL;
 }
 
+int tix_auth_check_file(const char *path)
+{
+    char (*keys)[41] = NULL;
+    size_t n = 0;
+    if (s_load(path, &keys, &n))
+        return -1;
+    free(keys);
+    return 0;
+}
+
 int tix_auth_reload(tix_auth_t *self)
 {
     char (*keys)[41] = NULL;

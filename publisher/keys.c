@@ -50,8 +50,35 @@ static void s_key_id(tix_sign_key_t *k)
     memcpy(k->key_id, h, TIX_WIRE_KEY_ID_SIZE);
 }
 
+/* The file name part of `base` must be visible and plain: "" or "keys/" would write hidden
+ * files (".sign.key"), "-x" reads as an option, and odd bytes make names nobody can type. */
+static int s_check_base(const char *base)
+{
+    const char *name = strrchr(base, '/');
+    name = name ? name + 1 : base;
+    if (!*name) {
+        TIX_SET_ERR(EINVAL, "'%s': BASE needs a file name after its folder (keys/NAME): "
+                    "without one the key files would be hidden (.sign.key)", base);
+        return -1;
+    }
+    if (name[0] == '.' || name[0] == '-') {
+        TIX_SET_ERR(EINVAL, "'%s': the file name may not start with '%c'", base, name[0]);
+        return -1;
+    }
+    for (const char *c = name; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '_' || *c == '-' || *c == '.')) {
+            TIX_SET_ERR(EINVAL, "'%s': the file name may hold only letters, digits, '_', '-' "
+                        "and '.' (found byte 0x%02x)", base, (unsigned char)*c);
+            return -1;
+        }
+    return 0;
+}
+
 int tix_keys_generate(const char *base)
 {
+    if (s_check_base(base) != 0)
+        return -1;
     if (sodium_init() < 0) {
         TIX_SET_ERR(EIO, "libsodium failed to initialise");
         return -1;

@@ -15,6 +15,9 @@ void tix_auth_destroy(tix_auth_t **self_p);
 
 /* Re-reads the allowlist (on SIGHUP); on error keeps the previous list and returns -1. */
 int tix_auth_reload(tix_auth_t *self) __attribute__((warn_unused_result));
+/* Parses the allowlist at `path` as tix_auth_new would, keeping nothing: 0, or -1 with
+ * file:line of the first malformed key. */
+int tix_auth_check_file(const char *path) __attribute__((warn_unused_result));
 
 typedef struct {
     uint64_t allowed, refused, requests;
