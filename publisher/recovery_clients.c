@@ -84,24 +84,31 @@ int tix_recovery_clients_set_limits(tix_recovery_clients_t *self, const tix_reco
     return 0;
 }
 
-/* A slot for a new client: a free one, else the least recently seen of those with no replay
- * bytes queued, else the least recently seen of those idle for lim.idle_ns; NULL if none. */
-static tix_recovery_client_t *s_free_slot(tix_recovery_clients_t *self, int64_t now_ns)
+/* Forgets the clients silent for lim.idle_ns: one that left (ZeroMQ does not say) must not
+ * hold its share of the limits for ever. One still connected keeps at most SNDHWM replies in
+ * the ROUTER, which refuses more while they are unread. */
+static void s_expire(tix_recovery_clients_t *self, int64_t now_ns)
 {
-    tix_recovery_client_t *empty = NULL, *idle = NULL;
+    for (size_t i = 0; i < self->lim.clients; i++)
+        if (self->slot[i].id_len && now_ns - self->slot[i].seen_ns >= self->lim.idle_ns)
+            tix_recovery_clients_forget(self, &self->slot[i]);
+}
+
+/* A slot for a new client: a free one, else that of the least recently seen client with no
+ * replay bytes queued; NULL if none. */
+static tix_recovery_client_t *s_free_slot(tix_recovery_clients_t *self)
+{
+    tix_recovery_client_t *empty = NULL;
     for (size_t i = 0; i < self->lim.clients; i++) {
         tix_recovery_client_t *c = &self->slot[i];
         if (!c->id_len)
             return c;
         if (s_sum(c) == 0 && (!empty || c->seen_ns < empty->seen_ns))
             empty = c;
-        if (now_ns - c->seen_ns >= self->lim.idle_ns && (!idle || c->seen_ns < idle->seen_ns))
-            idle = c;
     }
-    tix_recovery_client_t *c = empty ? empty : idle;
-    if (c)
-        tix_recovery_clients_forget(self, c);
-    return c;
+    if (empty)
+        tix_recovery_clients_forget(self, empty);
+    return empty;
 }
 
 tix_recovery_client_t *tix_recovery_clients_get(tix_recovery_clients_t *self, const void *id,
@@ -109,11 +116,12 @@ tix_recovery_client_t *tix_recovery_clients_get(tix_recovery_clients_t *self, co
 {
     if (len == 0 || len > sizeof self->slot[0].id)
         return NULL;
+    s_expire(self, now_ns);
     tix_recovery_client_t *c = NULL;
     for (size_t i = 0; i < self->lim.clients && !c; i++)
         if (self->slot[i].id_len == len && memcmp(self->slot[i].id, id, len) == 0)
             c = &self->slot[i];
-    if (!c && (c = s_free_slot(self, now_ns))) {
+    if (!c && (c = s_free_slot(self))) {
         memcpy(c->id, id, len);
         c->id_len = len;
     }

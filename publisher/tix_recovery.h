@@ -43,7 +43,7 @@ typedef struct {
     size_t client_bytes; /* replay/snapshot bytes one client may have queued (one reply always) */
     size_t total_bytes;  /* the same over every client */
     size_t clients;      /* identities tracked at once */
-    int64_t idle_ns;     /* a client silent this long is forgotten when room is needed */
+    int64_t idle_ns;     /* a client silent this long is forgotten */
 } tix_recovery_limits_t;
 
 /* The defaults: 64 MB a client (two full 100 000-tick replies), 256 MB in all, 64 clients,
@@ -56,9 +56,9 @@ void tix_recovery_clients_destroy(tix_recovery_clients_t **self_p);
 int tix_recovery_clients_set_limits(tix_recovery_clients_t *self, const tix_recovery_limits_t *lim)
     __attribute__((warn_unused_result));
 
-/* The client with routing id `id`, added if new. NULL when the table is full of clients that
- * may still have replay bytes queued and spoke within idle_ns: forgetting them would let their
- * queues grow unaccounted. */
+/* The client with routing id `id`, added if new, after forgetting those silent for idle_ns.
+ * NULL when the table is full of clients that may still have replay bytes queued: forgetting
+ * them would let their queues grow unaccounted. */
 tix_recovery_client_t *tix_recovery_clients_get(tix_recovery_clients_t *self, const void *id,
                                                 size_t len, int64_t now_ns);
 /* Whether a reply carrying `bytes` of replay data may be queued for `c` now; if not, `why`
