@@ -8,6 +8,7 @@
 #include "tix_err.h"
 #include "tix_log.h"
 #include "tix_pub.h"
+#include "tix_recovery.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -319,6 +320,65 @@ static void test_client_table_bounded(void **state)
     assert_int_equal(s_stats().replay_busy, 1);
 }
 
+/* The ledger keeps only what the ROUTER may still hold: a reply accepted proves that at most
+ * SNDHWM - 1 (one) earlier replies are still queued. */
+static void test_ledger_keeps_what_may_be_queued(void **state)
+{
+    (void)state;
+    tix_recovery_limits_t lim;
+    tix_recovery_limits_default(&lim);
+    lim.client_bytes = 1000;
+    lim.total_bytes = 1500;
+    tix_recovery_clients_t *t = tix_recovery_clients_new(&lim);
+    assert_non_null(t);
+    char why[256];
+    tix_recovery_client_t *a = tix_recovery_clients_get(t, "a", 1, 0);
+    tix_recovery_client_t *b = tix_recovery_clients_get(t, "b", 1, 0);
+    assert_non_null(a);
+    assert_true(tix_recovery_clients_admit(t, a, 5000, why, sizeof why)); /* nothing queued: one reply */
+    tix_recovery_clients_sent(t, a, 5000);
+    assert_false(tix_recovery_clients_admit(t, a, 1, why, sizeof why));
+    assert_non_null(strstr(why, "ERR busy: 5000 bytes of your earlier replies"));
+    assert_true(tix_recovery_clients_admit(t, a, 0, why, sizeof why)); /* a status line */
+    tix_recovery_clients_sent(t, a, 0);   /* accepted: the 5000 may still be queued */
+    assert_int_equal(tix_recovery_clients_queued(t), 5000);
+    assert_false(tix_recovery_clients_admit(t, b, 10, why, sizeof why)); /* over the total */
+    assert_non_null(strstr(why, "ERR busy: 5000 reply bytes queued for all clients"));
+    tix_recovery_clients_sent(t, a, 0);   /* a second one accepted: the 5000 went out */
+    assert_int_equal(tix_recovery_clients_queued(t), 0);
+    assert_true(tix_recovery_clients_admit(t, a, 600, why, sizeof why));
+    tix_recovery_clients_sent(t, a, 600);
+    assert_true(tix_recovery_clients_admit(t, a, 400, why, sizeof why)); /* 600 + 400 <= 1000 */
+    tix_recovery_clients_sent(t, a, 400);
+    assert_int_equal(tix_recovery_clients_queued(t), 1000);
+    tix_recovery_clients_forget(t, a); /* EHOSTUNREACH */
+    assert_int_equal(tix_recovery_clients_queued(t), 0);
+    tix_recovery_clients_destroy(&t);
+    assert_null(t);
+}
+
+/* A client that left (ZeroMQ does not say) is forgotten after idle_ns, so its ledger cannot
+ * hold the total limit or its table slot for ever. */
+static void test_idle_clients_forgotten(void **state)
+{
+    (void)state;
+    tix_recovery_limits_t lim;
+    tix_recovery_limits_default(&lim);
+    lim.clients = 1;
+    tix_recovery_clients_t *t = tix_recovery_clients_new(&lim);
+    assert_non_null(t);
+    tix_recovery_client_t *a = tix_recovery_clients_get(t, "a", 1, 0);
+    assert_non_null(a);
+    tix_recovery_clients_sent(t, a, 7000);
+    assert_null(tix_recovery_clients_get(t, "b", 1, lim.idle_ns - 1)); /* a may still read */
+    assert_non_null(tix_recovery_clients_get(t, "a", 1, lim.idle_ns - 1)); /* a is back */
+    assert_int_equal(tix_recovery_clients_queued(t), 7000);
+    assert_non_null(tix_recovery_clients_get(t, "b", 1, 2 * lim.idle_ns - 1)); /* a silent 30 s */
+    assert_int_equal(tix_recovery_clients_queued(t), 0);
+    assert_int_equal(tix_recovery_clients_count(t), 1);
+    tix_recovery_clients_destroy(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,6 +386,8 @@ int main(void)
         cmocka_unit_test_teardown(test_oversize_frame_dropped, s_teardown),
         cmocka_unit_test_teardown(test_replay_flood_bounded, s_teardown),
         cmocka_unit_test_teardown(test_client_table_bounded, s_teardown),
+        cmocka_unit_test(test_ledger_keeps_what_may_be_queued),
+        cmocka_unit_test(test_idle_clients_forgotten),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
