@@ -158,8 +158,7 @@ void tix_pub_destroy(tix_pub_t **self_p)
         }
         zmq_close(self->socks[i].sock);
     }
-    if (self->router)
-        zmq_close(self->router);
+    tix_pub_recovery_close(self);
     free(self->socks);
     for (size_t i = 0; i < TIX_PUB_MAX_TOPICS; i++)
         free(self->latest[i]);

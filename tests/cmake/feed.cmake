@@ -15,3 +15,4 @@ add_test(NAME e2e_once_record
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/once_record.sh $<TARGET_FILE:tix-sim>
                  $<TARGET_FILE:tixd> $<TARGET_FILE:tix-replay> ${PROJECT_SOURCE_DIR})
 set_tests_properties(e2e_once_record PROPERTIES TIMEOUT 120)
+tix_tsan(e2e_collectors e2e_once_record)

@@ -23,3 +23,4 @@ add_test(NAME e2e_pub_norm
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/pub_epgm.sh $<TARGET_FILE:pub_driver>
                  $<TARGET_FILE:tix-sub> $<TARGET_FILE:tix-keygen> norm)
 set_tests_properties(e2e_pub_norm PROPERTIES TIMEOUT 90)
+tix_tsan(unit_pubsub e2e_pub_epgm e2e_sub_cli e2e_pub_norm)

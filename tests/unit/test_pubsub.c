@@ -740,6 +740,7 @@ static void test_curve_allowlist(void **state)
     assert_non_null(s_p.pub);
     s_p.now = INT64_C(1767225600000000000);
     assert_int_equal(pthread_create(&s_p.thread, NULL, s_pump, &s_p), 0);
+    s_p.running = true; /* so that teardown joins the pump before destroying the publisher */
     static s_got_t g1, g2;
     memset(&g1, 0, sizeof g1);
     memset(&g2, 0, sizeof g2);
