@@ -5,6 +5,7 @@
 #include "tix_collector.h"
 #include "tix_extract.h"
 #include "tix_json.h"
+#include "tix_log.h"
 
 #include <curl/curl.h>
 
@@ -40,7 +41,8 @@ typedef struct tix_prov_s {
     int64_t next_due;   /* monotonic ns */
     bool done_once;     /* once mode: attempt finished */
     tix_provider_stats_t st;
-    bool logged_reason[TIX_REASON_COUNT], logged_fault[TIX_FAULT_COUNT];
+    /* One rate limit per reason and fault: an outsider can repeat most of them at will. */
+    tix_log_limit_t lim_reason[TIX_REASON_COUNT], lim_fault[TIX_FAULT_COUNT];
     /* HTTP transfer */
     CURL *easy;
     bool busy, too_large;
@@ -59,8 +61,10 @@ typedef struct tix_prov_s {
     /* csv_file */
     int wd;
     bool is_dir;
-    /* zmq_ingest */
-    void *zsock;
+    /* zmq_ingest: its own context, so that its ZAP handler serves its socket alone */
+    char *curve_secret, *collectors_allow;
+    void *zctx, *zsock;
+    struct tix_auth_s *auth; /* NULL without CURVE (a local endpoint) */
 } tix_prov_t;
 
 struct tix_collector_s {
@@ -73,8 +77,8 @@ struct tix_collector_s {
     CURLM *multi;
     tix_json_t *json; /* one parser: documents are handled one at a time */
     int ino_fd;
-    void *zctx;
     uint64_t rng;
+    int64_t skew_ns; /* engine.max_clock_skew_ms */
     int64_t last_stamp;
 };
 
@@ -111,8 +115,12 @@ void tix_stream_done(tix_prov_t *p, CURLcode res);
 void tix_stream_check(tix_prov_t *p, int64_t now); /* stall watchdog, once-mode end */
 int tix_csv_source_start(tix_prov_t *p);         /* file import, or dir scan + watch */
 void tix_csv_source_events(struct tix_collector_s *c);
+/* Why zmq_ingest `p` may not run as configured (an exposed endpoint without CurveZMQ, half
+ * of its keys, an unreadable key or allowlist): -1 with tix_err(), else 0. */
+int tix_zmq_source_check(const tix_prov_t *p);
 int tix_zmq_source_start(tix_prov_t *p);
 void tix_zmq_source_drain(tix_prov_t *p);
+void tix_zmq_source_release(tix_prov_t *p);
 void tix_prov_release(tix_prov_t *p);            /* frees adapter resources */
 
 /* Shared curl setup (timeouts, gzip, no signals) for provider `p`. */

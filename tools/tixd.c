@@ -62,6 +62,12 @@ static int s_daemon_check(const tix_config_t *cfg, tix_diag_t *diag)
                      cs ? "curve_secret" : "clients_allow");
         n++;
     }
+    if (tix_config_lookup(cfg, "collector") && tix_forward_check(cfg) != 0) {
+        const config_setting_t *fk = tix_config_lookup(cfg, "collector.forward_server_key");
+        tix_schema_where(fk ? fk : tix_config_lookup(cfg, "collector"), cfg->path, where, sizeof where);
+        tix_diag_add(diag, "%s: %s", where, tix_err());
+        n++;
+    }
     const config_setting_t *st = tix_config_lookup(cfg, "storage");
     if (st && !tix_config_lookup(cfg, "storage.archive_dir")) {
         tix_schema_where(st, cfg->path, where, sizeof where);
