@@ -13,6 +13,11 @@
 #include <string.h>
 #include <zmq.h>
 
+/* ZMQ_MAXMSGSIZE bounds a frame as it comes off the wire, before CURVE decryption, which
+ * wraps each message in 33 bytes ("\x07MESSAGE", an 8-byte nonce, a 16-byte MAC, a flags
+ * byte: libzmq's curve_mechanism_base.cpp). The handshake's commands are smaller. */
+#define TIX_INGEST_CURVE_OVERHEAD 33
+
 /* Whether `url` is reachable from this host only: ipc://, inproc://, or tcp on a literal
  * loopback address (127.0.0.0/8, [::1]). A host name is not trusted to stay loopback. */
 static bool s_local(const char *url)
@@ -100,7 +105,7 @@ int tix_zmq_source_start(tix_prov_t *p)
     }
     int linger = 0;
     /* Larger than a quote message is not ours: libzmq drops the connection before reading it. */
-    int64_t maxmsg = TIX_WIRE_QUOTE_SIZE;
+    int64_t maxmsg = TIX_WIRE_QUOTE_SIZE + (p->curve_secret ? TIX_INGEST_CURVE_OVERHEAD : 0);
     p->zsock = zmq_socket(p->zctx, ZMQ_PULL);
     if (!p->zsock || zmq_setsockopt(p->zsock, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
         zmq_setsockopt(p->zsock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0) {

@@ -15,3 +15,7 @@ add_test(NAME e2e_once_record
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/once_record.sh $<TARGET_FILE:tix-sim>
                  $<TARGET_FILE:tixd> $<TARGET_FILE:tix-replay> ${PROJECT_SOURCE_DIR})
 set_tests_properties(e2e_once_record PROPERTIES TIMEOUT 120)
+# zmq_ingest hardening, in-process on ipc://: CURVE keys and provider allowlists, bad_time,
+# multipart and oversize messages, bounded refusal logs, configuration errors.
+tix_unit(ingest tix_feed tix_crypto tix_core)
+set_tests_properties(unit_ingest PROPERTIES TIMEOUT 120)
