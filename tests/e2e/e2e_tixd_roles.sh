@@ -28,18 +28,7 @@ CONF
 # Engines bind their ingest port: pick random free-looking ports, retry on a clash.
 ports=()
 for e in e1 e2; do
-  for try in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 30000))
-    engine_conf "$e" "$port"
-    rm -f "$w/$e.ports"
-    "$bin/tixd" -c "$w/$e.conf" --role engine --ports-file "$w/$e.ports" 2> "$w/$e.log" &
-    pid=$!
-    pids+=("$pid")
-    for _ in $(seq 1 200); do [ -s "$w/$e.ports" ] || ! kill -0 "$pid" 2>/dev/null && break; sleep 0.05; done
-    [ -s "$w/$e.ports" ] && break
-    wait "$pid" 2>/dev/null || true
-    [ "$try" -eq 5 ] && fail "engine $e did not start"
-  done
+  start_engine "$e" engine_conf
   ports+=("$port")
   eval "${e}_pid=$pid"
 done

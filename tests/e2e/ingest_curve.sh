@@ -8,33 +8,23 @@ for k in engine col-a col-b; do "$bin/tix-keygen" "$w/keys/$k" > /dev/null; done
 key() { grep -v '^# ' "$w/keys/$1.curve.pub"; }
 echo "$(key col-a) *" > "$w/collectors.allow"
 
-conf() {
-  cat > "$w/engine.conf" <<CONF
+# engine_conf NAME PORT: an engine fed only by a CURVE zmq_ingest on loopback PORT.
+engine_conf() {
+  cat > "$w/$1.conf" <<CONF
 tiers = ( { id = "A"; name = "tier A"; interval_ms = 1000; } );
 mapping = ( { provider = "*"; model = "*"; tier = "A"; } );
 fx = { USD = "1"; };
-providers = ( { name = "collectors"; kind = "zmq_ingest"; url = "tcp://127.0.0.1:$1";
+providers = ( { name = "collectors"; kind = "zmq_ingest"; url = "tcp://127.0.0.1:$2";
   curve_secret = "$w/keys/engine.curve.key"; collectors_allow = "$w/collectors.allow"; } );
 engine = { grace_ms = 50; };
 publisher = { metrics = "127.0.0.1:0"; };
 storage = { archive_dir = "$w/archive"; journal_dir = "$w/journal"; flush_ms = 200; };
 CONF
 }
-# start: an engine on a random free-looking port (retried on a clash); sets pid, M.
+# start: the engine (sets port, pid and M, its metrics URL).
 start() {
-  for try in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 30000))
-    conf "$port"
-    rm -f "$w/e.ports"
-    "$bin/tixd" -c "$w/engine.conf" --role engine --ports-file "$w/e.ports" 2>> "$w/engine.log" &
-    pid=$!
-    pids+=("$pid")
-    for _ in $(seq 1 200); do [ -s "$w/e.ports" ] || ! kill -0 "$pid" 2>/dev/null && break; sleep 0.05; done
-    [ -s "$w/e.ports" ] && break
-    wait "$pid" 2>/dev/null || true
-    [ "$try" -eq 5 ] && fail "engine did not start"
-  done
-  M="http://$(ep metrics "$w/e.ports")/metrics"
+  start_engine engine engine_conf
+  M="http://$(ep metrics "$w/engine.ports")/metrics"
 }
 # as KEY PROVIDER RECV_NS COUNT: quotes from collector KEY (col-a, col-b) over CURVE.
 as() { "$send" "tcp://127.0.0.1:$port" "$2" m1 "$3" "$4" "$w/keys/engine.curve.pub" "$w/keys/$1.curve.key"; }

@@ -1,4 +1,5 @@
 /* Test helper: sends wire quote messages to a zmq_ingest endpoint, as a collector or an intruder would. */
+#include "ingest_quote.h"
 #include "tix/wire.h"
 #include "tix_keys.h"
 #include "tix_time.h"
@@ -37,22 +38,9 @@ int main(int argc, char **argv)
     }
     long count = strtol(argv[5], NULL, 10);
     for (long i = 0; i < count; i++) {
-        tix_wire_header_t h = {0};
-        tix_wire_quote_t w;
-        memset(&w, 0, sizeof w);
-        h.channel_seq = h.topic_seq = (uint64_t)i + 1;
-        w.recv_ns = strcmp(argv[4], "now") == 0 ? tix_time_wall_ns() : strtoll(argv[4], NULL, 10);
-        snprintf(w.provider, sizeof w.provider, "%s", argv[2]);
-        snprintf(w.model, sizeof w.model, "%s", argv[3]);
-        snprintf(w.currency, sizeof w.currency, "USD");
-        w.unit = 1000000;
-        w.local_input = w.input = 2000000000;
-        w.local_output = w.output = 8000000000;
-        w.local_cached = w.cached = w.blended = TIX_WIRE_PRICE_NULL;
-        w.fx_e9 = 1000000000;
-        w.volume = -1;
+        int64_t t = strcmp(argv[4], "now") == 0 ? tix_time_wall_ns() : strtoll(argv[4], NULL, 10);
         uint8_t buf[TIX_WIRE_QUOTE_SIZE];
-        int n = tix_wire_encode_quote(&h, &w, buf, sizeof buf);
+        int n = tix_test_ingest_quote(argv[2], argv[3], t, (uint64_t)i + 1, buf);
         if (n < 0 || zmq_send(s, buf, (size_t)n, 0) != n) {
             fprintf(stderr, "ingest_send: send: %s\n", zmq_strerror(errno));
             goto done;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "../e2e/ingest_quote.h"
 #include "tix/wire.h"
 #include "tix_allow.h"
 #include "tix_collector.h"
@@ -164,22 +165,7 @@ static void *s_push(s_fix_t *f, const tix_curve_key_t *k)
 /* One wire quote message of `provider`/m1 at recv_ns into buf; returns its length. */
 static int s_encode(const char *provider, int64_t recv_ns, uint8_t *buf)
 {
-    tix_wire_header_t h = {0};
-    tix_wire_quote_t w;
-    memset(&w, 0, sizeof w);
-    h.channel_seq = h.topic_seq = 1;
-    w.recv_ns = recv_ns;
-    snprintf(w.provider, sizeof w.provider, "%s", provider);
-    snprintf(w.model, sizeof w.model, "m1");
-    snprintf(w.currency, sizeof w.currency, "USD");
-    snprintf(w.tier, sizeof w.tier, "A");
-    w.unit = 1000000;
-    w.local_input = w.input = 2000000000;
-    w.local_output = w.output = 8000000000;
-    w.local_cached = w.cached = w.blended = TIX_WIRE_PRICE_NULL;
-    w.fx_e9 = 1000000000;
-    w.volume = -1;
-    int n = tix_wire_encode_quote(&h, &w, buf, TIX_WIRE_QUOTE_SIZE);
+    int n = tix_test_ingest_quote(provider, "m1", recv_ns, 1, buf);
     assert_int_equal(n, TIX_WIRE_QUOTE_SIZE);
     return n;
 }
