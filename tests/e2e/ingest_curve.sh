@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# e2e: tixd --role engine with a CURVE zmq_ingest on loopback: unknown keys inject nothing, collectors_allow reloads on SIGHUP (a bad file keeps the old list), a year-2100 quote is refused bad_time and moves no journal or archive day, across a restart.
+# e2e: tixd --role engine with a CURVE zmq_ingest on loopback: exposed ingest and half forward keys refused by --check-config and at start, unknown keys inject nothing, collectors_allow reloads on SIGHUP (a bad file keeps the old list), a year-2100 quote is refused bad_time and moves no journal or archive day, across a restart.
 # usage: ingest_curve.sh BIN_DIR INGEST_SEND
 source "$(dirname "$0")/e2e_tixd_lib.bash"
 send="$2"
@@ -39,6 +39,29 @@ hup() {
   sleep 0.3 # the rebuilt ingest rebinds; the next sender reconnects by itself anyway
 }
 days() { ls "$w/journal" "$w/archive" 2>/dev/null | grep -o 'tix-[0-9]*' | sort -u | tr '\n' ' '; }
+
+# --check-config: an ingest reachable from other hosts without keys, and half of the forward
+# keys, are errors naming the provider and file:line.
+cat > "$w/bad.conf" <<CONF
+tiers = ( { id = "A"; name = "tier A"; interval_ms = 1000; } );
+mapping = ( { provider = "*"; model = "*"; tier = "A"; } );
+fx = { USD = "1"; };
+providers = ( { name = "collectors"; kind = "zmq_ingest";
+  url = "tcp://0.0.0.0:5599"; } );
+collector = { forward = [ "tcp://192.0.2.1:5599" ];
+  forward_server_key = "$w/keys/engine.curve.pub"; };
+CONF
+rc=0
+"$bin/tixd" --check-config "$w/bad.conf" > "$w/check.log" || rc=$?
+[ "$rc" -eq 1 ] || fail "--check-config of bad.conf exited $rc"
+grep -q "^$w/bad.conf:4: providers\[0\]: zmq_ingest \"collectors\": tcp://0.0.0.0:5599 is reachable from other hosts" \
+  "$w/check.log" || fail "exposed ingest: $(cat "$w/check.log")"
+grep -q "^$w/bad.conf:7: collector: CurveZMQ needs both forward_server_key and forward_client_key" \
+  "$w/check.log" || fail "half of the forward keys: $(cat "$w/check.log")"
+rc=0
+"$bin/tixd" -c "$w/bad.conf" --role engine 2> "$w/bad.err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q "bad.conf:4: .*reachable from other hosts" "$w/bad.err" \
+  || fail "tixd started with an exposed ingest (exit $rc)"
 
 start
 # An unlisted key delivers nothing (counted as unknown_key); a listed one does.
