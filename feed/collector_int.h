@@ -86,12 +86,12 @@ struct tix_collector_s {
 int64_t tix_col_stamp(struct tix_collector_s *c);
 /* Normalizes and delivers one extracted quote; counts and logs refusals. */
 void tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw);
-/* Counts a refusal under its reason and logs the first of each kind; alone only for what is
+/* Counts a refusal under its reason and logs it rate-limited per kind; alone only for what is
  * not a quote (an FX feed's rate). */
 void tix_col_count_refusal(tix_prov_t *p, const tix_norm_error_t *err);
 /* A refused quote: counted, and handed to the sink with what was read of it (tixd archives it). */
 void tix_col_refuse(tix_prov_t *p, const tix_raw_quote_t *raw, const tix_norm_error_t *err);
-/* Records a fault (logged at its first occurrence per provider) without ending the attempt. */
+/* Records a fault (logged rate-limited per provider and kind) without ending the attempt. */
 void tix_col_fault(tix_prov_t *p, tix_fault_t f, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Ends an attempt: success resets the backoff; failure schedules a retry with backoff. */
