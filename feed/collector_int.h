@@ -84,7 +84,8 @@ struct tix_collector_s {
 
 /* recv_ns for data received now: wall clock, never going backwards within a collector. */
 int64_t tix_col_stamp(struct tix_collector_s *c);
-/* Normalizes and delivers one extracted quote; counts and logs refusals. */
+/* Checks recv_ns against the clock (bad_time), normalizes and delivers one quote; counts
+ * and logs refusals. */
 void tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw);
 /* Counts a refusal under its reason and logs it rate-limited per kind; alone only for what is
  * not a quote (an FX feed's rate). */
