@@ -107,6 +107,8 @@ static const tix_key_t s_provider_keys[] = {
     {"down_after", TIX_KEY_INT, false, 1, 1000, NULL, NULL},
     {"max_body_bytes", TIX_KEY_INT, false, 1024, INT64_C(1) << 30, NULL, NULL},
     {"any_provider", TIX_KEY_BOOL, false, 0, 0, NULL, NULL},
+    {"curve_secret", TIX_KEY_STRING, false, 1, 4095, NULL, NULL},     /* zmq_ingest */
+    {"collectors_allow", TIX_KEY_STRING, false, 1, 4095, NULL, NULL}, /* zmq_ingest */
     TIX_EXTRACT_KEYS,
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
@@ -125,6 +127,8 @@ static const tix_key_t s_fx_feed_keys[] = {
 static const tix_key_t s_collector_keys[] = {
     {"forward", TIX_KEY_STRINGS, false, 0, 0, NULL, NULL},
     {"forward_hwm", TIX_KEY_INT, false, 1, 10000000, NULL, NULL},
+    {"forward_server_key", TIX_KEY_STRING, false, 1, 4095, NULL, NULL}, /* the engines' CURVE public key */
+    {"forward_client_key", TIX_KEY_STRING, false, 1, 4095, NULL, NULL}, /* this collector's CURVE secret key */
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
 static const tix_key_t s_publisher_keys[] = {
@@ -143,9 +147,11 @@ static const tix_key_t s_publisher_keys[] = {
     {"multicast_rate_kbps", TIX_KEY_INT, false, 100, 10000000, NULL, NULL},
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
-/* tixd's engine stage: CLOCK(b) is injected once wall time passes b + grace_ms. */
+/* tixd's engine stage: CLOCK(b) is injected once wall time passes b + grace_ms; an input
+ * whose recv_ns is further than max_clock_skew_ms from the clock is refused bad_time. */
 static const tix_key_t s_engine_keys[] = {
     {"grace_ms", TIX_KEY_INT, false, 0, 10000, NULL, NULL},
+    {"max_clock_skew_ms", TIX_KEY_INT, false, 100, 3600000, NULL, NULL},
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
 static const tix_key_t s_storage_keys[] = {

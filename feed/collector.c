@@ -28,7 +28,7 @@ const char *tix_fault_name(tix_fault_t f)
     static const char *n[] = {"http_4xx", "http_5xx", "http_other", "timeout", "connect",
                               "truncated", "bad_json", "too_large", "no_quotes",
                               "stale_source", "stall", "disconnect", "bad_file",
-                              "bad_message"};
+                              "bad_message", "unknown_key"};
     return (unsigned)f < TIX_FAULT_COUNT ? n[f] : "?";
 }
 
@@ -124,6 +124,8 @@ static void s_kind_needs(s_load_t *l, const config_setting_t *ps, tix_prov_t *p,
                where);
     else if (p->kind == S_ZMQ && tix_endpoint_check(url, true, why, sizeof why) != 0)
         s_fail(l, us, "%s.url: %s", where, why);
+    else if (p->kind == S_ZMQ && tix_zmq_source_check(p) != 0)
+        s_fail(l, ps, "%s: %s", where, tix_err());
     if (p->backoff_max_ms < p->backoff_ms)
         s_fail(l, ps, "%s.backoff_max_ms: %lld is below backoff_ms %lld", where,
                (long long)p->backoff_max_ms, (long long)p->backoff_ms);
@@ -143,7 +145,9 @@ static void s_prov_init(s_load_t *l, const config_setting_t *ps, int idx, tix_pr
     snprintf(p->name, sizeof p->name, "%s", name ? name : "");
     p->kind = s_kind_of(s_str(ps, "kind"));
     s_defaults(p, ps);
-    if (s_dup(&p->url, s_str(ps, "url")) || s_dup(&p->path, s_str(ps, "path")))
+    if (s_dup(&p->url, s_str(ps, "url")) || s_dup(&p->path, s_str(ps, "path")) ||
+        s_dup(&p->curve_secret, s_str(ps, "curve_secret")) ||
+        s_dup(&p->collectors_allow, s_str(ps, "collectors_allow")))
         s_fail(l, ps, "%s: out of memory", where);
     s_kind_needs(l, ps, p, where);
     const char *pre = s_str(ps, "preset");
@@ -203,8 +207,9 @@ void tix_prov_release(tix_prov_t *p)
         curl_easy_cleanup(p->easy);
     }
     curl_slist_free_all(p->hdrs);
-    if (p->zsock)
-        zmq_close(p->zsock);
+    tix_zmq_source_release(p);
+    free(p->curve_secret);
+    free(p->collectors_allow);
     memset(p, 0, sizeof *p);
 }
 
@@ -275,29 +280,56 @@ int64_t tix_col_stamp(struct tix_collector_s *c)
 void tix_col_count_refusal(tix_prov_t *p, const tix_norm_error_t *err)
 {
     p->st.refused[err->reason]++;
-    if (p->logged_reason[err->reason])
-        return;
-    p->logged_reason[err->reason] = true;
-    tix_warn("provider %s: %s: %s (first of its kind; later ones only counted)", p->name,
-             tix_reason_name(err->reason), err->detail);
+    tix_log_limited(&p->lim_reason[err->reason], TIX_LOG_WARN, "provider %s: %s: %s", p->name,
+                    tix_reason_name(err->reason), err->detail);
 }
 
-/* A refusal is data too (which provider sent what, and why it did not count). */
+/* recv_ns within max_clock_skew_ms of this host's clock (the engine's, where one runs), or
+ * the input is refused bad_time and re-stamped now: a time claimed by a remote collector,
+ * however far off, then moves neither the journal's nor the archive's day. The claimed time
+ * is kept in the (rate-limited) log line only. */
+static bool s_time_ok(tix_prov_t *p, tix_raw_quote_t *raw, tix_norm_error_t *err)
+{
+    struct tix_collector_s *c = p->col;
+    int64_t now = tix_time_wall_ns();
+    if (raw->recv_ns <= now + c->skew_ns && raw->recv_ns >= now - c->skew_ns)
+        return true;
+    *err = (tix_norm_error_t){TIX_REASON_BAD_TIME, "recv_ns", ""};
+    snprintf(err->detail, sizeof err->detail,
+             "%.24s/%.24s: recv_ns %lld is %s the clock by over max_clock_skew_ms %lld",
+             raw->provider ? raw->provider : "",
+             raw->model ? raw->model : "", (long long)raw->recv_ns,
+             raw->recv_ns > now ? "ahead of" : "behind", (long long)(c->skew_ns / TIX_NS_PER_MS));
+    raw->recv_ns = tix_col_stamp(c);
+    return false;
+}
+
+/* A refusal is data too (which provider sent what, and why it did not count). Its time is
+ * checked first, like an accepted quote's. */
 void tix_col_refuse(tix_prov_t *p, const tix_raw_quote_t *raw, const tix_norm_error_t *err)
 {
     struct tix_collector_s *c = p->col;
+    tix_raw_quote_t r = *raw;
+    tix_norm_error_t bad_time;
+    if (!s_time_ok(p, &r, &bad_time))
+        err = &bad_time;
     tix_col_count_refusal(p, err);
     if (c->sink.on_refused)
-        c->sink.on_refused(c->sink.arg, raw, err);
+        c->sink.on_refused(c->sink.arg, &r, err);
 }
 
 bool tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw)
 {
     struct tix_collector_s *c = p->col;
-    if (c->sink.on_raw)
-        c->sink.on_raw(c->sink.arg, raw);
     tix_quote_t q;
     tix_norm_error_t err;
+    tix_raw_quote_t r = *raw;
+    if (!s_time_ok(p, &r, &err)) {
+        tix_col_refuse(p, &r, &err);
+        return false;
+    }
+    if (c->sink.on_raw)
+        c->sink.on_raw(c->sink.arg, raw);
     if (tix_norm_quote(c->norm, raw, &q, &err) != 0) {
         if (err.reason == TIX_REASON_NONE) {
             tix_error("provider %s: %s", p->name, tix_err());
@@ -315,16 +347,13 @@ bool tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw)
 void tix_col_fault(tix_prov_t *p, tix_fault_t f, const char *fmt, ...)
 {
     p->st.faults[f]++;
-    if (p->logged_fault[f])
-        return;
-    p->logged_fault[f] = true;
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    tix_warn("provider %s: %s: %s (first of its kind; later ones only counted)", p->name,
-             tix_fault_name(f), msg);
+    tix_log_limited(&p->lim_fault[f], TIX_LOG_WARN, "provider %s: %s: %s", p->name,
+                    tix_fault_name(f), msg);
 }
 
 /* xorshift64*: jitter only, seeded from the clock and pid; never on the price path. */
@@ -498,6 +527,7 @@ tix_collector_t *tix_collector_new(const tix_config_t *cfg, tix_norm_t *norm, un
     self->norm = norm;
     self->once = once;
     self->ino_fd = -1;
+    self->skew_ns = s_int(tix_config_lookup(cfg, "engine"), "max_clock_skew_ms", 5000) * TIX_NS_PER_MS;
     if (sink)
         self->sink = *sink;
     self->rng = (uint64_t)tix_time_mono_ns() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15u;
@@ -542,8 +572,6 @@ void tix_collector_destroy(tix_collector_t **self_p)
     tix_json_destroy(&self->json);
     if (self->ino_fd >= 0)
         close(self->ino_fd);
-    if (self->zctx)
-        zmq_ctx_term(self->zctx);
     free(self);
     *self_p = NULL;
 }

@@ -31,6 +31,7 @@ typedef enum {
     TIX_FAULT_DISCONNECT,  /* a stream ended */
     TIX_FAULT_BAD_FILE,    /* a dropped CSV file was refused (moved to bad/) */
     TIX_FAULT_BAD_MESSAGE, /* a ZeroMQ message that is not a valid quote message */
+    TIX_FAULT_UNKNOWN_KEY, /* zmq_ingest: a CURVE handshake with a key not in collectors_allow */
     TIX_FAULT_COUNT
 } tix_fault_t;
 

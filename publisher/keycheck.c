@@ -1,6 +1,6 @@
 /* Key-file checks: the same loaders tixd starts with, run on a configuration's key settings. */
 #include "tix_keycheck.h"
-#include "tix_auth.h"
+#include "tix_allow.h"
 #include "tix_err.h"
 #include "tix_keys.h"
 #include "tix_schema.h"
@@ -46,6 +46,15 @@ static int s_right_half(const char *path, tix_keyfile_t kind)
     return 0;
 }
 
+static int s_allowlist(const char *path, tix_allow_kind_t kind)
+{
+    tix_allow_t *list = tix_allow_load(path, kind);
+    if (!list)
+        return -1;
+    tix_allow_destroy(&list);
+    return 0;
+}
+
 static int s_load(const char *path, tix_keyfile_t kind)
 {
     tix_sign_key_t sk;
@@ -56,7 +65,8 @@ static int s_load(const char *path, tix_keyfile_t kind)
     case TIX_KEYFILE_SIGN_PUBLIC: rc = tix_sign_key_load_public(path, &sk); break;
     case TIX_KEYFILE_CURVE_SECRET: rc = tix_curve_key_load_secret(path, &ck); break;
     case TIX_KEYFILE_CURVE_PUBLIC: rc = tix_curve_key_load_public(path, &ck); break;
-    case TIX_KEYFILE_CURVE_ALLOW: return tix_auth_check_file(path);
+    case TIX_KEYFILE_CURVE_ALLOW: return s_allowlist(path, TIX_ALLOW_CLIENTS);
+    case TIX_KEYFILE_COLLECTORS_ALLOW: return s_allowlist(path, TIX_ALLOW_COLLECTORS);
     }
     sodium_memzero(&sk, sizeof sk); /* only checked: no copy of a secret outlives the check */
     sodium_memzero(&ck, sizeof ck);

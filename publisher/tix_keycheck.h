@@ -11,6 +11,7 @@ typedef enum {
     TIX_KEYFILE_CURVE_SECRET, /* CurveZMQ secret (BASE.curve.key), mode 0600 */
     TIX_KEYFILE_CURVE_PUBLIC, /* BASE.curve.pub */
     TIX_KEYFILE_CURVE_ALLOW,  /* an allowlist of CurveZMQ public keys, one a line */
+    TIX_KEYFILE_COLLECTORS_ALLOW, /* collector keys, each with the providers it may send for */
 } tix_keyfile_t;
 
 /* Checks the file at `path` as loading it would: it exists and is a regular file; a secret has

@@ -1,6 +1,8 @@
 /* tixd's configuration checks beyond the schema: across sections, key files, endpoints. The same function runs at start-up and for --check-config, so that OK means tixd will start. */
 #include "tix_collector.h"
 #include "tix_endpoint.h"
+#include "tix_err.h"
+#include "tix_forward.h"
 #include "tix_keycheck.h"
 #include "tix_schema.h"
 #include "tixd.h"
@@ -19,6 +21,12 @@ static int s_cross(const tix_config_t *cfg, tix_diag_t *diag)
         tix_schema_where(cs ? cs : ca, cfg->path, where, sizeof where);
         tix_diag_add(diag, "%s: publisher.%s: CURVE needs both curve_secret and clients_allow", where,
                      cs ? "curve_secret" : "clients_allow");
+        n++;
+    }
+    if (tix_config_lookup(cfg, "collector") && tix_forward_check(cfg) != 0) {
+        const config_setting_t *fk = tix_config_lookup(cfg, "collector.forward_server_key");
+        tix_schema_where(fk ? fk : tix_config_lookup(cfg, "collector"), cfg->path, where, sizeof where);
+        tix_diag_add(diag, "%s: %s", where, tix_err());
         n++;
     }
     const config_setting_t *st = tix_config_lookup(cfg, "storage");
