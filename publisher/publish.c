@@ -257,7 +257,6 @@ int tix_pub_emit(tix_pub_t *self, const char *topic, size_t tl, int64_t now_ns,
     self->channel_seq = h.channel_seq;
     tix_chain_set(self->chain, id, h.topic_seq, head);
     s_send_all(self, topic, tl, self->buf, (size_t)len, true);
-    self->last_send_ns = now_ns;
     return 0;
 }
 
@@ -354,7 +353,7 @@ static void s_heartbeat(tix_pub_t *self, int64_t now_ns)
         return; /* cannot happen: the buffer is the heartbeat's size */
     s_send_all(self, "HB", 2, buf, sizeof buf, false);
     self->stats.heartbeats++;
-    self->last_send_ns = now_ns;
+    self->last_hb_ns = now_ns;
 }
 
 int tix_pub_service(tix_pub_t *self, int64_t now_ns, int timeout_ms)
@@ -368,7 +367,9 @@ int tix_pub_service(tix_pub_t *self, int64_t now_ns, int timeout_ms)
     if (self->cfg.sign && self->channel_seq > 0 && now_ns - self->last_attest_ns >= attest_ns &&
         tix_pub_attest(self, now_ns))
         return -1;
-    if (now_ns - self->last_send_ns >= self->cfg.heartbeat_ms * 1000000)
+    /* Every heartbeat_ms, busy or not: a subscriber joining a busy feed learns the cadences
+     * (attest_ms) within one interval, not only after a lull. */
+    if (now_ns - self->last_hb_ns >= self->cfg.heartbeat_ms * 1000000)
         s_heartbeat(self, now_ns);
     return 0;
 }
