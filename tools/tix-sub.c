@@ -234,8 +234,9 @@ static void s_usage(FILE *f)
             "  --tier T            follow tier T (repeatable; default: every tier)\n"
             "  --quotes            also the normalized quotes (QTE.<tier>)\n"
             "  --format F          text (default), csv or jsonl\n"
-            "  --key FILE          publisher's Ed25519 public key (.sign.pub): verify attestations\n"
-            "                      and settlement signatures (on by default when given)\n"
+            "  --key FILE          publisher's Ed25519 public key (.sign.pub): print only what is\n"
+            "                      authenticated (signed ticks and settlements; quotes once a\n"
+            "                      signed attestation proves them); on by default when given\n"
             "  --verify            insist on verification (the default with --key)\n"
             "  --no-verify         do not verify even with --key\n"
             "  --server-key FILE   publisher's CurveZMQ public key (.curve.pub), for tcp:// lines\n"
@@ -415,14 +416,17 @@ int main(int argc, char **argv)
     fprintf(stderr,
             "tix-sub: received %llu (A %llu, B %llu), delivered %llu, duplicates %llu, gaps %llu, "
             "recovered %llu, unrecoverable %llu, bad signatures %llu, tampered %llu, verified %llu, "
-            "heartbeats %llu, unattested stretches %llu\n",
+            "heartbeats %llu, unattested stretches %llu, version errors %llu, ignored %llu, "
+            "refused topics %llu, unauthenticated quotes %llu\n",
             (unsigned long long)st.received, (unsigned long long)st.line_received[0],
             (unsigned long long)st.line_received[1], (unsigned long long)st.delivered,
             (unsigned long long)st.duplicates, (unsigned long long)st.gaps,
             (unsigned long long)st.recovered, (unsigned long long)st.unrecoverable,
             (unsigned long long)st.bad_signatures, (unsigned long long)st.tampered,
             (unsigned long long)st.verified, (unsigned long long)st.heartbeats,
-            (unsigned long long)st.attest_missing);
+            (unsigned long long)st.attest_missing, (unsigned long long)st.version_errors,
+            (unsigned long long)st.ignored, (unsigned long long)st.refused_topics,
+            (unsigned long long)st.unauthenticated);
     tix_sub_destroy(&sub);
     if (a.out.auth_failed)
         rc = 1;
