@@ -243,6 +243,8 @@ static void s_usage(FILE *f)
             "  --client-key BASE   our CurveZMQ key pair BASE.curve.key (as tix-keygen writes it)\n"
             "  --snapshot          start with the latest value per tier from the recovery service\n"
             "  --count N           stop after N messages;  --duration-ms N  stop after N ms\n"
+            "  --hold-max N        verifying, quotes held per topic until an attestation proves\n"
+            "                      them (default 131072; more than quote rate x attest_ms)\n"
             "  --attest-timeout-ms N  report NO_ATTESTATION after N ms without a verified\n"
             "                      attestation (default: twice the publisher's announced attest_ms + 1 s)\n"
             "Endpoints: tcp://host:port, ipc://path, epgm://127.0.0.1;239.192.7.1:5555\n"
@@ -255,10 +257,40 @@ typedef struct {
     tix_sub_cfg_t cfg;
     const char *key_path, *server_key_path, *client_base;
     bool no_verify, verify, snapshot;
-    long count, duration_ms, attest_timeout_ms;
+    long count, duration_ms, attest_timeout_ms, hold_max;
     const char *tiers[64];
     s_out_t out;
 } s_args_t;
+
+/* The numeric options, each bounded: a deadline in ns cannot overflow (UBSan found that
+ * --duration-ms could), nor a timeout an int. */
+static int s_number(int opt, const char *text, s_args_t *a)
+{
+    static const struct {
+        int opt;
+        const char *name;
+        long max;
+    } nums[] = {{'N', "count", LONG_MAX},
+                {'D', "duration-ms", 1000000000000L},
+                {'T', "attest-timeout-ms", 86400000L},
+                {'H', "hold-max", 100000000L}};
+    long *dest[] = {&a->count, &a->duration_ms, &a->attest_timeout_ms, &a->hold_max};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        if (nums[i].opt != opt)
+            continue;
+        char *end;
+        errno = 0;
+        long v = strtol(text, &end, 10);
+        if (*end || end == text || errno == ERANGE || v <= 0 || v > nums[i].max) {
+            fprintf(stderr, "tix-sub: --%s: '%s' is not a whole number from 1 to %ld\n", nums[i].name,
+                    text, nums[i].max);
+            return -1;
+        }
+        *dest[i] = v;
+        return 0;
+    }
+    return -1;
+}
 
 static int s_parse(int argc, char **argv, s_args_t *a)
 {
@@ -271,10 +303,9 @@ static int s_parse(int argc, char **argv, s_args_t *a)
         {"server-key", required_argument, NULL, 's'}, {"client-key", required_argument, NULL, 'c'},
         {"snapshot", no_argument, NULL, 'S'}, {"count", required_argument, NULL, 'N'},
         {"duration-ms", required_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'},
-        {"attest-timeout-ms", required_argument, NULL, 'T'},
+        {"attest-timeout-ms", required_argument, NULL, 'T'}, {"hold-max", required_argument, NULL, 'H'},
         {NULL, 0, NULL, 0}};
     int c;
-    char *end;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'a': a->cfg.line_a = optarg; break;
@@ -310,20 +341,11 @@ static int s_parse(int argc, char **argv, s_args_t *a)
         case 'S': a->snapshot = true; break;
         case 'N':
         case 'D':
-        case 'T': {
-            /* bounded so that a deadline in ns cannot overflow (UBSan found --duration-ms did) */
-            const char *name = c == 'N' ? "count" : c == 'D' ? "duration-ms" : "attest-timeout-ms";
-            long max = c == 'T' ? 86400000L : c == 'D' ? 1000000000000L : LONG_MAX;
-            errno = 0;
-            long v = strtol(optarg, &end, 10);
-            if (*end || end == optarg || errno == ERANGE || v <= 0 || v > max) {
-                fprintf(stderr, "tix-sub: --%s: '%s' is not a whole number from 1 to %ld\n", name,
-                        optarg, max);
+        case 'T':
+        case 'H':
+            if (s_number(c, optarg, a))
                 return -1;
-            }
-            *(c == 'N' ? &a->count : c == 'D' ? &a->duration_ms : &a->attest_timeout_ms) = v;
             break;
-        }
         case 'h': s_usage(stdout); exit(0);
         default: return -1;
         }
@@ -379,6 +401,7 @@ int main(int argc, char **argv)
     }
     a.cfg.tiers = a.tiers;
     a.cfg.attest_timeout_ms = (int)a.attest_timeout_ms;
+    a.cfg.hold_max = (size_t)a.hold_max;
     a.cfg.on_msg = s_on_msg;
     a.cfg.on_event = s_on_event;
     a.cfg.arg = &a.out;

@@ -10,6 +10,7 @@
 #include "tix_err.h"
 #include "tix_keys.h"
 #include "tix_pub.h"
+#include "keydir_fixture.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -886,20 +887,13 @@ static int s_setup(void **state)
 {
     (void)state;
     snprintf(s_keydir, sizeof s_keydir, "/tmp/tix-pubsub-XXXXXX");
-    if (!mkdtemp(s_keydir))
-        return -1;
-    char base[300], path[320];
-    snprintf(base, sizeof base, "%s/pub", s_keydir);
-    snprintf(path, sizeof path, "%s.sign.key", base);
-    return tix_keys_generate(base) || tix_sign_key_load_secret(path, &s_sign);
+    return tix_test_keydir_new(s_keydir, &s_sign);
 }
 
 static int s_teardown(void **state)
 {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_keydir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tix_test_keydir_remove(s_keydir);
 }
 
 int main(void)

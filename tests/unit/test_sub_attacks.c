@@ -10,6 +10,7 @@
 #include "tix_keys.h"
 #include "tix_pub.h"
 #include "tix_time.h"
+#include "keydir_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,22 +355,14 @@ static int s_setup(void **state)
 {
     (void)state;
     snprintf(s_keydir, sizeof s_keydir, "/tmp/tix-attacks-XXXXXX");
-    if (!mkdtemp(s_keydir))
-        return -1;
-    char base[300], path[320];
-    snprintf(base, sizeof base, "%s/pub", s_keydir);
-    snprintf(path, sizeof path, "%s.sign.key", base);
     /* OpenPGM's loopback warnings would only clutter the test log */
-    return setenv("PGM_MIN_LOG_LEVEL", "ERROR", 0) || tix_keys_generate(base) ||
-           tix_sign_key_load_secret(path, &s_key);
+    return setenv("PGM_MIN_LOG_LEVEL", "ERROR", 0) || tix_test_keydir_new(s_keydir, &s_key);
 }
 
 static int s_teardown(void **state)
 {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_keydir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tix_test_keydir_remove(s_keydir);
 }
 
 int main(void)
