@@ -22,9 +22,11 @@ typedef enum {
     TIX_SUB_EV_GAP = 1,        /* missing sequence numbers on a topic (recovery follows) */
     TIX_SUB_EV_RECOVERED,      /* a gap was filled by replay */
     TIX_SUB_EV_UNRECOVERABLE,  /* a gap could not be filled (TOO_OLD, no recovery service) */
-    TIX_SUB_EV_BAD_SIGNATURE,  /* an attestation or settlement failed Ed25519 verification */
-    TIX_SUB_EV_TAMPERED,       /* a topic's hash chain disagrees with a signed attestation */
-    TIX_SUB_EV_BAD_MESSAGE,    /* undecodable message */
+    TIX_SUB_EV_BAD_SIGNATURE,  /* a signed message names another key id (or none) */
+    TIX_SUB_EV_TAMPERED,       /* a copy fails its signature, differs from the authenticated one,
+                                * replays an old settlement, or a topic's hash chain disagrees
+                                * with a signed attestation; the detail names the line */
+    TIX_SUB_EV_BAD_MESSAGE,    /* undecodable message (another wire version included) */
     TIX_SUB_EV_LINE_DOWN,      /* no message on a line for 3 heartbeat intervals */
     TIX_SUB_EV_LINE_UP,
     TIX_SUB_EV_NO_ATTESTATION, /* verify_key set, data flowing, no valid attestation for
@@ -63,8 +65,8 @@ typedef struct {
     uint64_t gaps;          /* gaps detected */
     uint64_t recovered;     /* messages delivered from replays */
     uint64_t unrecoverable; /* messages given up on */
-    uint64_t bad_signatures;
-    uint64_t tampered;
+    uint64_t bad_signatures; /* signed messages refused: wrong key id or failed verification */
+    uint64_t tampered;       /* forged, altered or replayed copies refused; chain mismatches */
     uint64_t verified;      /* attestation entries that matched */
     uint64_t bad_messages;
     uint64_t heartbeats;
