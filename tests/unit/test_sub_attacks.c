@@ -331,6 +331,58 @@ static void test_topic_flood(void **state)
     assert_true(st.refused_topics >= 100);
 }
 
+/* A settlement signs its body only (it verifies alone, as archived): an attacker can resend
+ * an old genuine one under the next topic_seq. It must be refused as a replay, and the real
+ * next settlement delivered. Also: a forged copy of an already delivered tick is TAMPERED. */
+static void test_replayed_settlement_refused(void **state)
+{
+    (void)state;
+    s_rig(&s_r, false, false);
+    s_warm_up(&s_r, false);
+    tix_wire_settlement_t old = {.tier = "T1", .ts_ns = 1000, .price = 4200, .date = "2026-01-01"};
+    assert_int_equal(tix_pub_settlement(s_r.pub, &old, tix_time_wall_ns()), 0);
+    for (int i = 0; i < 100 && s_r.g.settlements < 1; i++)
+        s_run(&s_r, 10);
+    assert_int_equal(s_r.g.settlements, 1);
+    tix_wire_header_t h = {0};
+    h.channel_seq = tix_pub_channel_seq(s_r.pub) + 1;
+    h.topic_seq = 2;
+    uint8_t buf[TIX_WIRE_SETTLEMENT_SIZE];
+    assert_int_equal(tix_wire_encode_settlement(&h, &old, buf, sizeof buf), TIX_WIRE_SETTLEMENT_SIZE);
+    tix_sub_stats_t before, st;
+    tix_sub_stats(s_r.sub, &before);
+    for (int i = 0; i < 20; i++) {
+        s_evil_send(&s_r, "STL.T1", buf, sizeof buf);
+        s_run(&s_r, 10);
+    }
+    tix_wire_settlement_t next = {.tier = "T1", .ts_ns = 2000, .price = 4300, .date = "2026-01-02"};
+    assert_int_equal(tix_pub_settlement(s_r.pub, &next, tix_time_wall_ns()), 0);
+    for (int i = 0; i < 100 && s_r.g.settlements < 2; i++)
+        s_run(&s_r, 10);
+    tix_sub_stats(s_r.sub, &st);
+    assert_int_equal(s_r.g.settlements, 2);
+    assert_int_equal(s_r.g.last, 4300);
+    assert_true(st.tampered > before.tampered);
+    assert_non_null(strstr(s_r.g.tampered, "line B"));
+    /* the tick just delivered, forged, on line B after the genuine one (past the second in
+     * which further TAMPERED reports are only counted) */
+    s_run(&s_r, 1100);
+    s_tick(&s_r, "T1", 9000);
+    for (int i = 0; i < 100 && s_r.g.last != 9000; i++)
+        s_run(&s_r, 10);
+    uint8_t tb[TIX_WIRE_TICK_SIZE];
+    s_forged_tick(tb, "T1", tix_pub_channel_seq(s_r.pub), (uint64_t)s_r.published_ticks);
+    tix_sub_stats(s_r.sub, &before);
+    for (int i = 0; i < 20; i++) {
+        s_evil_send(&s_r, "IDX.T1", tb, sizeof tb);
+        s_run(&s_r, 10);
+    }
+    tix_sub_stats(s_r.sub, &st);
+    assert_true(st.tampered > before.tampered);
+    assert_non_null(strstr(s_r.g.tampered, "differs from the copy already delivered"));
+    assert_int_equal(s_r.g.forged, 0);
+}
+
 /* (d) A message of wire version 1 is refused with a clear error, and counted. */
 static void test_old_wire_version(void **state)
 {
@@ -371,6 +423,7 @@ int main(void)
         cmocka_unit_test_teardown(test_forged_multicast_tick, s_teardown_rig),
         cmocka_unit_test_teardown(test_forged_quote_never_delivered, s_teardown_rig),
         cmocka_unit_test_teardown(test_topic_flood, s_teardown_rig),
+        cmocka_unit_test_teardown(test_replayed_settlement_refused, s_teardown_rig),
         cmocka_unit_test_teardown(test_old_wire_version, s_teardown_rig),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
