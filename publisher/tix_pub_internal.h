@@ -32,7 +32,7 @@ struct tix_pub_s {
     uint8_t *latest[TIX_PUB_MAX_TOPICS]; /* last IDX/STL message per chain topic id */
     size_t latest_len[TIX_PUB_MAX_TOPICS];
     uint64_t channel_seq;
-    int64_t last_send_ns, last_attest_ns;
+    int64_t last_hb_ns, last_attest_ns;
     unsigned drop[2];
     tix_pub_stats_t stats;
     uint64_t accepted, disconnected; /* tcp subscriber connections, from socket monitors */
