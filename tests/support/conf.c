@@ -1,0 +1,43 @@
+/* Test support: configurations loaded from text written into a temporary directory. */
+#include "tix_test.h"
+
+#include "tix_err.h"
+
+#include <stdio.h>
+
+tix_config_t *tix_test_config_try(const char *dir, const char *text, tix_diag_t *diag)
+{
+    return tix_config_load(tix_test_write(dir, "tix.conf", text), diag);
+}
+
+tix_config_t *tix_test_config(const char *dir, const char *text)
+{
+    tix_diag_t *diag = tix_diag_new();
+    assert_non_null(diag);
+    tix_config_t *cfg = tix_test_config_try(dir, text, diag);
+    if (!cfg) {
+        tix_test_diag_print(diag);
+        tix_diag_destroy(&diag);
+        fail_msg("config: %s", tix_err());
+    }
+    tix_diag_destroy(&diag);
+    return cfg;
+}
+
+void tix_test_diag_print(const tix_diag_t *diag)
+{
+    for (size_t i = 0; i < tix_diag_count(diag); i++)
+        fprintf(stderr, "%s\n", tix_diag_get(diag, i));
+}
+
+void tix_test_conf_load(tix_test_conf_t *c, const char *text)
+{
+    c->dir = tix_test_dir_new("test");
+    c->cfg = tix_test_config(c->dir, text);
+}
+
+void tix_test_conf_free(tix_test_conf_t *c)
+{
+    tix_config_destroy(&c->cfg);
+    assert_int_equal(tix_test_dir_destroy(&c->dir), 0);
+}
