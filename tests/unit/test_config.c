@@ -1,34 +1,23 @@
 /* Unit tests for configuration loading: every validation message (exact text, file:line), defaults (METHODOLOGY-v1 §15), mapping and FX look-ups. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tix_test.h"
 
-#include "tix_config.h"
-#include "tix_diag.h"
 #include "tix_err.h"
-#include "tix_test_file.h"
 
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* The per-test temporary directory (mkdtemp), removed with its files after each test. */
-static char s_dir[512];
+/* The per-test temporary directory, removed with its files after each test. */
+static char *s_dir;
 /* The diagnostics of s_expect_file, freed by teardown too so a failed assertion leaks nothing. */
 static tix_diag_t *s_diag;
 
 static int s_setup(void **state)
 {
     (void)state;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(s_dir, sizeof s_dir, "%s/tix-test-config-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(s_dir))
-        return -1;
+    s_dir = tix_test_dir_new("test-config");
     tix_err_clear();
     return 0;
 }
@@ -37,19 +26,7 @@ static int s_teardown(void **state)
 {
     (void)state;
     tix_diag_destroy(&s_diag);
-    DIR *d = opendir(s_dir);
-    if (!d)
-        return -1;
-    struct dirent *e;
-    char p[PATH_MAX + 256];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", s_dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    return rmdir(s_dir);
+    return tix_test_dir_destroy(&s_dir);
 }
 
 /* Writes `text` to s_dir/name; returns the path. */
