@@ -4,6 +4,7 @@
 #include "tix_err.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 tix_config_t *tix_test_config_try(const char *dir, const char *text, tix_diag_t *diag)
 {
@@ -40,4 +41,23 @@ void tix_test_conf_free(tix_test_conf_t *c)
 {
     tix_config_destroy(&c->cfg);
     assert_int_equal(tix_test_dir_destroy(&c->dir), 0);
+}
+
+tix_test_fix_t *tix_test_fix_new(const char *tag)
+{
+    tix_test_fix_t *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->dir = tix_test_dir_new(tag);
+    return f;
+}
+
+int tix_test_fix_teardown(void **state)
+{
+    tix_test_fix_t *f = *state;
+    tix_norm_destroy(&f->norm);
+    tix_config_destroy(&f->cfg);
+    int rc = tix_test_dir_destroy(&f->dir);
+    free(f);
+    *state = NULL;
+    return rc;
 }

@@ -10,16 +10,9 @@
 tix_raw_quote_t tix_test_raw(const char *provider, const char *model, const char *unit,
                              const char *currency, const char *input, const char *output)
 {
-    tix_raw_quote_t r;
-    memset(&r, 0, sizeof r);
-    r.recv_ns = TIX_TEST_T0;
-    r.provider = provider;
-    r.model = model;
-    r.unit = unit;
-    r.currency = currency;
-    r.input = input;
-    r.output = output;
-    return r;
+    return (tix_raw_quote_t){.recv_ns = TIX_TEST_T0, .provider = provider, .model = model,
+                             .unit = unit, .currency = currency, .input = input,
+                             .output = output};
 }
 
 void tix_test_run_init(tix_test_run_t *r, const tix_config_t *cfg)

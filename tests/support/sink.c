@@ -6,26 +6,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Array v (n elements of `size` bytes, room for *cap), with room for one more. */
+static void *s_grow(void *v, size_t *cap, size_t n, size_t size, size_t first)
+{
+    if (n < *cap)
+        return v;
+    *cap = *cap ? 2 * *cap : first;
+    v = realloc(v, *cap * size);
+    assert_non_null(v);
+    return v;
+}
+
 static void s_rec_tick(void *arg, const tix_tick_t *t)
 {
     tix_test_rec_t *o = arg;
-    if (o->nticks == o->cap_ticks) {
-        o->cap_ticks = o->cap_ticks ? 2 * o->cap_ticks : 64;
-        o->ticks = realloc(o->ticks, o->cap_ticks * sizeof *o->ticks);
-        assert_non_null(o->ticks);
-    }
-    memcpy(&o->ticks[o->nticks++], t, sizeof *t);
+    o->ticks = s_grow(o->ticks, &o->cap_ticks, o->nticks, sizeof *t, 64);
+    o->ticks[o->nticks++] = *t;
 }
 
 static void s_rec_settlement(void *arg, const tix_settlement_t *s)
 {
     tix_test_rec_t *o = arg;
-    if (o->nstls == o->cap_stls) {
-        o->cap_stls = o->cap_stls ? 2 * o->cap_stls : 8;
-        o->stls = realloc(o->stls, o->cap_stls * sizeof *o->stls);
-        assert_non_null(o->stls);
-    }
-    memcpy(&o->stls[o->nstls++], s, sizeof *s);
+    o->stls = s_grow(o->stls, &o->cap_stls, o->nstls, sizeof *s, 8);
+    o->stls[o->nstls++] = *s;
 }
 
 tix_engine_sink_t tix_test_rec_sink(tix_test_rec_t *rec)
@@ -97,15 +100,9 @@ void tix_test_expect_tick(const tix_tick_t *t, int64_t ts, int32_t tier, int64_t
                           int64_t disp)
 {
     const int64_t t0 = TIX_TEST_T0;
-    tix_tick_t want = *t;
-    want.ts_ns = ts;
-    want.tier = tier;
-    want.price = price;
-    want.status = st;
-    want.n_used = used;
-    want.n_excluded = excl;
-    want.n_stale = stale;
-    want.dispersion = disp;
+    const tix_tick_t want = {.ts_ns = ts, .tier = tier, .price = price, .status = st,
+                             .n_used = used, .n_excluded = excl, .n_stale = stale,
+                             .dispersion = disp};
     if (!s_tick_same(t, &want))
         fail_msg("tick (T0%+lld ns, tier %d, price %lld, %s, used %u, excl %u, stale %u, disp "
                  "%lld), expected (T0%+lld ns, %d, %lld, %s, %u, %u, %u, %lld)",

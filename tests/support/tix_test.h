@@ -57,6 +57,18 @@ void tix_test_conf_load(tix_test_conf_t *c, const char *text);
 /* Destroys c->cfg and removes c->dir; safe twice. */
 void tix_test_conf_free(tix_test_conf_t *c);
 
+/* What the feed tests stand on: a temporary directory, a configuration loaded there and its
+ * normalizer (each NULL until the test sets it); the struct owns all three. */
+typedef struct {
+    char *dir;
+    tix_config_t *cfg;
+    tix_norm_t *norm;
+} tix_test_fix_t;
+/* A fixture holding only its new directory tix-<tag>-XXXXXX; the caller owns it. */
+tix_test_fix_t *tix_test_fix_new(const char *tag);
+/* A cmocka teardown for a tix_test_fix_t in *state: destroys it with all it owns. */
+int tix_test_fix_teardown(void **state);
+
 /* ---- seeded PRNG (xorshift64*): reproducible tests ---------------------------------- */
 
 typedef struct {

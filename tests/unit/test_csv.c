@@ -329,19 +329,22 @@ static void test_crlf(void **state)
     s_fails_at(f, TIX_CSV_HEADER "\r\n1767225600000000001,A,a,1m,USD,1,2,3,44\r\n1767225600000000000,A,a,1m,USD,1,2,3,44\r\n", 3);
 }
 
+/* A test inside the fixture: set up before it, torn down after it. */
+#define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_header, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_rows, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_empty_fields_null, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_quoted, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_put_field_roundtrip, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_field_count, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_recv_ns, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_not_utf8, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_blank_lines, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_crlf, s_setup, s_teardown),
+        T(test_header),
+        T(test_rows),
+        T(test_empty_fields_null),
+        T(test_quoted),
+        T(test_put_field_roundtrip),
+        T(test_field_count),
+        T(test_recv_ns),
+        T(test_not_utf8),
+        T(test_blank_lines),
+        T(test_crlf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

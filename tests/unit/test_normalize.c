@@ -19,28 +19,15 @@ static const char *const s_conf =
     "            { provider = \"*\"; model = \"in-*\"; tier = \"T4\"; } );\n"
     "fx = { USD = \"1\"; CNY = \"0.1380\"; GBP = \"1.25\"; };\n";
 
-typedef struct {
-    tix_test_conf_t conf;
-    tix_norm_t *norm;
-} s_fix_t;
+typedef tix_test_fix_t s_fix_t;
 
 static int s_setup(void **state)
 {
-    s_fix_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    tix_test_conf_load(&f->conf, s_conf);
-    f->norm = tix_norm_new(f->conf.cfg);
+    s_fix_t *f = tix_test_fix_new("norm");
+    f->cfg = tix_test_config(f->dir, s_conf);
+    f->norm = tix_norm_new(f->cfg);
     assert_non_null(f->norm);
     *state = f;
-    return 0;
-}
-
-static int s_teardown(void **state)
-{
-    s_fix_t *f = *state;
-    tix_norm_destroy(&f->norm);
-    tix_test_conf_free(&f->conf);
-    free(f);
     return 0;
 }
 
@@ -446,7 +433,7 @@ static void test_pair_ids_and_names(void **state)
 static void test_pair_ids_deterministic(void **state)
 {
     s_fix_t *f = *state;
-    tix_norm_t *other = tix_norm_new(f->conf.cfg);
+    tix_norm_t *other = tix_norm_new(f->cfg);
     assert_non_null(other);
     const char *provs[] = {"A", "B", "A", "C", "B", "A"};
     const char *models[] = {"x-large", "x-large", "y-large", "z-large", "x-large", "x-large"};
@@ -465,20 +452,22 @@ static void test_pair_ids_deterministic(void **state)
     assert_null(other);
 }
 
+/* A test inside the fixture: set up before it, torn down after it. */
+#define T(f) cmocka_unit_test_setup_teardown(f, s_setup, tix_test_fix_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_unit_scaling, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_cny_conversion, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_blend, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_volume, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_refusals, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_refusal_order, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_refusal_order_missing_before_unit, s_setup,
-                                        s_teardown),
-        cmocka_unit_test_setup_teardown(test_name_limits, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_pair_ids_and_names, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_pair_ids_deterministic, s_setup, s_teardown),
+        T(test_unit_scaling),
+        T(test_cny_conversion),
+        T(test_blend),
+        T(test_volume),
+        T(test_refusals),
+        T(test_refusal_order),
+        T(test_refusal_order_missing_before_unit),
+        T(test_name_limits),
+        T(test_pair_ids_and_names),
+        T(test_pair_ids_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,18 +31,12 @@ static const char *const s_providers =
     "    timestamp = \"$.ts\"; timestamp_unit = \"ns\"; max_age_ms = 1000L; }\n"
     ");\n";
 
-typedef struct {
-    char *dir;
-    tix_config_t *cfg;
-    tix_norm_t *norm;
-} s_fix_t;
+typedef tix_test_fix_t s_fix_t;
 
 /* A config in the fixture's folder, beside links to the shipped tiers and presets. */
 static int s_setup(void **state)
 {
-    s_fix_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->dir = tix_test_dir_new("presets");
+    s_fix_t *f = tix_test_fix_new("presets");
     tix_test_link_conf(f->dir, tix_test_src(), "tiers.conf");
     tix_test_link_conf(f->dir, tix_test_src(), "providers.d");
     tix_diag_t *diag = tix_diag_new();
@@ -54,16 +48,6 @@ static int s_setup(void **state)
     f->norm = tix_norm_new(f->cfg);
     assert_non_null(f->norm);
     *state = f;
-    return 0;
-}
-
-static int s_teardown(void **state)
-{
-    s_fix_t *f = *state;
-    tix_norm_destroy(&f->norm);
-    tix_config_destroy(&f->cfg);
-    assert_int_equal(tix_test_dir_destroy(&f->dir), 0);
-    free(f);
     return 0;
 }
 
@@ -466,23 +450,26 @@ static void test_config_errors(void **state)
     tix_diag_destroy(&diag);
 }
 
+/* A test inside the fixture: set up before it, torn down after it. */
+#define T(f) cmocka_unit_test_setup_teardown(f, s_setup, tix_test_fix_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_openrouter, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_escapes_and_nul, s_setup, s_teardown),
+        T(test_openrouter),
+        T(test_escapes_and_nul),
         cmocka_unit_test(test_discount_rounding),
         cmocka_unit_test(test_fx_rate_text),
-        cmocka_unit_test_setup_teardown(test_dashscope, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_pricesheet, s_setup, s_teardown),
+        T(test_dashscope),
+        T(test_pricesheet),
 
-        cmocka_unit_test_setup_teardown(test_max_age_l_suffix, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_timestamp_ns, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_deepseek_peak_and_off_peak, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_root_paths_per_document, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_marketplace_lines, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_payload_errors_are_named, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_config_errors, s_setup, s_teardown),
+        T(test_max_age_l_suffix),
+        T(test_timestamp_ns),
+        T(test_deepseek_peak_and_off_peak),
+        T(test_root_paths_per_document),
+        T(test_marketplace_lines),
+        T(test_payload_errors_are_named),
+        T(test_config_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
