@@ -288,91 +288,100 @@ static double s_sum_shares(const tix_obs_t *o, size_t n)
     return s;
 }
 
+typedef struct {
+    const char *rule;
+    size_t n;
+    int64_t volume[5]; /* observations 1, 2, 3, ... in that (rule 10) order */
+    int64_t cap_bp;
+    bool possible; /* tix_volume_shares' answer; false: equal weights instead */
+    double share[5];
+    const char *capped; /* mask */
+} s_shares_case_t;
+
+static const s_shares_case_t s_shares_simple[] = {
+    {"§9 none above the cap", 4, {30, 25, 25, 20}, 3500, true, {0.30, 0.25, 0.25, 0.20}, "...."},
+    {"§9 exactly at the cap is not above it", 2, {50, 50}, 5000, true, {0.5, 0.5}, ".."},
+};
+
+static const s_shares_case_t s_shares_one_capped[] = {
+    /* 0.5 > 0.35 → capped; R = 0.65 over 50: 0.26, 0.26, 0.13 */
+    {"§9 one capped", 4, {50, 20, 20, 10}, 3500, true, {0.35, 0.26, 0.26, 0.13}, "c..."},
+};
+
+static const s_shares_case_t s_shares_second_iteration[] = {
+    /* first pass: 0.6 capped, 0.3 not; second: R = 0.65 over 40 → 0.4875 > 0.35 capped;
+     * third: R = 0.3 over 10 → 0.15, 0.15 */
+    {"§9 capped on the second pass", 4, {5, 60, 30, 5}, 3500, true, {0.15, 0.35, 0.35, 0.15},
+     ".cc."},
+};
+
+static const s_shares_case_t s_shares_impossible[] = {
+    {"§9 n_used × cap_bp = 7000 < 10000", 2, {90, 5}, 3500, false, {0}, ""},
+    {"§9 9999 < 10000", 3, {90, 5, 5}, 3333, false, {0}, ""},
+    {"§9 9999 < 10000, alone", 1, {90}, 9999, false, {0}, ""},
+    {"§9 3 × 3334 = 10002: possible", 3, {90, 5, 5}, 3334, true, {0.3334, 0.3333, 0.3333},
+     "c.."},
+    {"§9 exactly 10000: possible", 2, {90, 10}, 5000, true, {0.5, 0.5}, "c."},
+};
+
+static const s_shares_case_t s_shares_all_zero[] = {
+    {"§9 no volume at all", 4, {0, 0, 0, 0}, 3500, false, {0}, ""},
+};
+
+/* Each row through tix_volume_shares: possible or not, then each share, each capped flag and
+ * a sum of one. */
+static void s_shares_table(const s_shares_case_t *rows, size_t nrows)
+{
+    for (size_t r = 0; r < nrows; r++) {
+        const s_shares_case_t *c = &rows[r];
+        tix_obs_t o[5];
+        for (size_t i = 0; i < c->n; i++)
+            o[i] = s_obs((int64_t)i + 1, s_names[i], c->volume[i]);
+        bool got = tix_volume_shares(o, c->n, c->cap_bp);
+        if (got != c->possible)
+            fail_msg("%s (row %zu): %s, expected otherwise", c->rule, r,
+                     got ? "possible" : "impossible");
+        if (!got)
+            continue;
+        assert_int_equal(strlen(c->capped), c->n);
+        for (size_t i = 0; i < c->n; i++) {
+            if (fabs(o[i].share - c->share[i]) > 1e-12 || o[i].capped != (c->capped[i] == 'c'))
+                fail_msg("%s (row %zu): share %zu is %.15g%s, expected %.15g%s", c->rule, r, i,
+                         o[i].share, o[i].capped ? " (capped)" : "", c->share[i],
+                         c->capped[i] == 'c' ? " (capped)" : "");
+        }
+        assert_float_equal(s_sum_shares(o, c->n), 1.0, 1e-12);
+    }
+}
+
 static void test_shares_simple(void **state)
 {
     (void)state;
-    tix_obs_t o[4] = {s_obs(1, "a", 30), s_obs(2, "b", 25), s_obs(3, "c", 25),
-                      s_obs(4, "d", 20)};
-    assert_true(tix_volume_shares(o, 4, 3500));
-    assert_float_equal(o[0].share, 0.30, 1e-12);
-    assert_float_equal(o[1].share, 0.25, 1e-12);
-    assert_float_equal(o[2].share, 0.25, 1e-12);
-    assert_float_equal(o[3].share, 0.20, 1e-12);
-    for (int i = 0; i < 4; i++)
-        assert_false(o[i].capped);
-    assert_float_equal(s_sum_shares(o, 4), 1.0, 1e-12);
-    /* exactly at the cap is not above it */
-    tix_obs_t p[2] = {s_obs(1, "a", 50), s_obs(2, "b", 50)};
-    assert_true(tix_volume_shares(p, 2, 5000));
-    assert_false(p[0].capped);
-    assert_false(p[1].capped);
-    assert_float_equal(p[0].share, 0.5, 1e-12);
+    s_shares_table(S_ROWS(s_shares_simple));
 }
 
 static void test_shares_one_capped(void **state)
 {
     (void)state;
-    /* 0.5 > 0.35 → capped; R = 0.65 over 50: 0.26, 0.26, 0.13 */
-    tix_obs_t o[4] = {s_obs(1, "a", 50), s_obs(2, "b", 20), s_obs(3, "c", 20),
-                      s_obs(4, "d", 10)};
-    assert_true(tix_volume_shares(o, 4, 3500));
-    assert_true(o[0].capped);
-    assert_false(o[1].capped);
-    assert_false(o[2].capped);
-    assert_false(o[3].capped);
-    assert_float_equal(o[0].share, 0.35, 1e-12);
-    assert_float_equal(o[1].share, 0.26, 1e-12);
-    assert_float_equal(o[2].share, 0.26, 1e-12);
-    assert_float_equal(o[3].share, 0.13, 1e-12);
-    assert_float_equal(s_sum_shares(o, 4), 1.0, 1e-12);
+    s_shares_table(S_ROWS(s_shares_one_capped));
 }
 
 static void test_shares_second_iteration(void **state)
 {
     (void)state;
-    /* first pass: 0.6 capped, 0.3 not; second: R = 0.65 over 40 → 0.4875 > 0.35 capped;
-     * third: R = 0.3 over 10 → 0.15, 0.15. */
-    tix_obs_t o[4] = {s_obs(1, "a", 5), s_obs(2, "b", 60), s_obs(3, "c", 30),
-                      s_obs(4, "d", 5)};
-    assert_true(tix_volume_shares(o, 4, 3500));
-    assert_false(o[0].capped);
-    assert_true(o[1].capped);
-    assert_true(o[2].capped);
-    assert_false(o[3].capped);
-    assert_float_equal(o[0].share, 0.15, 1e-12);
-    assert_float_equal(o[1].share, 0.35, 1e-12);
-    assert_float_equal(o[2].share, 0.35, 1e-12);
-    assert_float_equal(o[3].share, 0.15, 1e-12);
-    assert_float_equal(s_sum_shares(o, 4), 1.0, 1e-12);
+    s_shares_table(S_ROWS(s_shares_second_iteration));
 }
 
 static void test_shares_impossible(void **state)
 {
     (void)state;
-    /* n_used × cap_bp < 10000: equal weights instead */
-    tix_obs_t o[3] = {s_obs(1, "a", 90), s_obs(2, "b", 5), s_obs(3, "c", 5)};
-    assert_false(tix_volume_shares(o, 2, 3500)); /* 7000 */
-    assert_false(tix_volume_shares(o, 3, 3333)); /* 9999 */
-    assert_false(tix_volume_shares(o, 1, 9999));
-    /* 3 × 3334 = 10002: possible, everyone close to a third */
-    assert_true(tix_volume_shares(o, 3, 3334));
-    assert_true(o[0].capped);
-    assert_float_equal(s_sum_shares(o, 3), 1.0, 1e-12);
-    assert_float_equal(o[0].share, 0.3334, 1e-12);
-    assert_float_equal(o[1].share, 0.3333, 1e-12);
-    assert_float_equal(o[2].share, 0.3333, 1e-12);
-    /* exactly 10000: possible */
-    tix_obs_t p[2] = {s_obs(1, "a", 90), s_obs(2, "b", 10)};
-    assert_true(tix_volume_shares(p, 2, 5000));
-    assert_float_equal(p[0].share, 0.5, 1e-12);
-    assert_float_equal(p[1].share, 0.5, 1e-12);
+    s_shares_table(S_ROWS(s_shares_impossible));
 }
 
 static void test_shares_all_zero(void **state)
 {
     (void)state;
-    tix_obs_t o[4] = {s_obs(1, "a", 0), s_obs(2, "b", 0), s_obs(3, "c", 0), s_obs(4, "d", 0)};
-    assert_false(tix_volume_shares(o, 4, 3500));
+    s_shares_table(S_ROWS(s_shares_all_zero));
 }
 
 static void test_shares_sum_to_one(void **state)
@@ -409,6 +418,52 @@ static void test_shares_sum_to_one(void **state)
 
 /* ---- §10 weighted median ------------------------------------------------------------ */
 
+typedef struct {
+    const char *rule;
+    size_t n;
+    int64_t obs[5]; /* sorted, as rule 10 takes them */
+    double share[5];
+    bool by_share; /* false: equal weights, shares ignored */
+    int64_t want;
+} s_wmedian_case_t;
+
+static const s_wmedian_case_t s_wmedian_equal[] = {
+    {"§10 equal weights = §1 median", 1, {1, 2, 3, 4}, {0}, false, 1},
+    {"§10", 2, {1, 2, 3, 4}, {0}, false, 2},
+    {"§10", 3, {1, 2, 3, 4}, {0}, false, 2},
+    {"§10 2.5 rounds away", 4, {1, 2, 3, 4}, {0}, false, 3},
+};
+
+static const s_wmedian_case_t s_wmedian_tie[] = {
+    /* quarters are exact in binary: C_2 = 0.5, 2·C_2 == W → round((11 + 12) / 2) = 12 */
+    {"§10 2·C_k == W", 4, {10, 11, 12, 13}, {0.25, 0.25, 0.25, 0.25}, true, 12},
+    {"§10 halves", 2, {1, 2}, {0.5, 0.5}, true, 2},
+    /* uneven shares with an exact tie after the first: 0.5 | 0.25 0.25 → round(150.5) */
+    {"§10 tie after the first", 3, {100, 201, 300}, {0.5, 0.25, 0.25}, true, 151},
+};
+
+static const s_wmedian_case_t s_wmedian_non_middle[] = {
+    {"§10 the heavy one is highest", 3, {10, 20, 30}, {0.1, 0.1, 0.8}, true, 30},
+    {"§10 same, equal weights", 3, {10, 20, 30}, {0.1, 0.1, 0.8}, false, 20},
+    {"§10 the heavy one is lowest", 3, {10, 20, 30}, {0.6, 0.2, 0.2}, true, 10},
+};
+
+static void s_wmedian_table(const s_wmedian_case_t *rows, size_t nrows)
+{
+    for (size_t r = 0; r < nrows; r++) {
+        const s_wmedian_case_t *c = &rows[r];
+        tix_obs_t o[5];
+        for (size_t i = 0; i < c->n; i++) {
+            o[i] = s_obs(c->obs[i], s_names[i], c->by_share ? 1 : 0);
+            o[i].share = c->share[i];
+        }
+        int64_t got = tix_weighted_median(o, c->n, c->by_share);
+        if (got != c->want)
+            fail_msg("%s (row %zu): %lld, expected %lld", c->rule, r, (long long)got,
+                     (long long)c->want);
+    }
+}
+
 static void test_wmedian_equal_is_median(void **state)
 {
     (void)state;
@@ -417,58 +472,29 @@ static void test_wmedian_equal_is_median(void **state)
         for (size_t n = 1; n <= 6; n++) {
             tix_obs_t o[6];
             int64_t x[6];
-            static const char *names[] = {"a", "b", "c", "d", "e", "f"};
             for (size_t i = 0; i < n; i++) {
-                x[i] = tix_test_rng_range(&rng, 0, 20) * 1000 + tix_test_rng_range(&rng, 0, 1); /* frequent ties, odd sums */
-                o[i] = s_obs(x[i], names[i], 0);
+                /* frequent ties, odd sums */
+                x[i] = tix_test_rng_range(&rng, 0, 20) * 1000 + tix_test_rng_range(&rng, 0, 1);
+                o[i] = s_obs(x[i], s_names[i], 0);
             }
             tix_obs_sort(o, n);
             int64_t want = tix_median(x, n);
             assert_int_equal(tix_weighted_median(o, n, false), want);
         }
     }
-    /* explicit: (1, 2) → 2, (1, 2, 3) → 2, (1, 2, 3, 4) → 3 (2.5 rounds away) */
-    tix_obs_t o[4] = {s_obs(1, "a", 0), s_obs(2, "b", 0), s_obs(3, "c", 0), s_obs(4, "d", 0)};
-    assert_int_equal(tix_weighted_median(o, 1, false), 1);
-    assert_int_equal(tix_weighted_median(o, 2, false), 2);
-    assert_int_equal(tix_weighted_median(o, 3, false), 2);
-    assert_int_equal(tix_weighted_median(o, 4, false), 3);
+    s_wmedian_table(S_ROWS(s_wmedian_equal));
 }
 
 static void test_wmedian_exact_tie(void **state)
 {
     (void)state;
-    /* quarters are exact in binary: C_2 = 0.5, 2·C_2 == W → round((11 + 12) / 2) = 12 */
-    tix_obs_t o[4] = {s_obs(10, "a", 1), s_obs(11, "b", 1), s_obs(12, "c", 1),
-                      s_obs(13, "d", 1)};
-    for (int i = 0; i < 4; i++)
-        o[i].share = 0.25;
-    assert_int_equal(tix_weighted_median(o, 4, true), 12);
-    /* halves: (1, 2) → 2 */
-    tix_obs_t p[2] = {s_obs(1, "a", 1), s_obs(2, "b", 1)};
-    p[0].share = p[1].share = 0.5;
-    assert_int_equal(tix_weighted_median(p, 2, true), 2);
-    /* uneven shares with an exact tie after the first: 0.5 | 0.25 0.25 */
-    tix_obs_t q[3] = {s_obs(100, "a", 1), s_obs(201, "b", 1), s_obs(300, "c", 1)};
-    q[0].share = 0.5;
-    q[1].share = 0.25;
-    q[2].share = 0.25;
-    assert_int_equal(tix_weighted_median(q, 3, true), 151); /* round(150.5) */
+    s_wmedian_table(S_ROWS(s_wmedian_tie));
 }
 
 static void test_wmedian_volume_non_middle(void **state)
 {
     (void)state;
-    tix_obs_t o[3] = {s_obs(10, "a", 1), s_obs(20, "b", 1), s_obs(30, "c", 1)};
-    o[0].share = 0.1;
-    o[1].share = 0.1;
-    o[2].share = 0.8;
-    assert_int_equal(tix_weighted_median(o, 3, true), 30);
-    assert_int_equal(tix_weighted_median(o, 3, false), 20);
-    o[0].share = 0.6;
-    o[1].share = 0.2;
-    o[2].share = 0.2;
-    assert_int_equal(tix_weighted_median(o, 3, true), 10);
+    s_wmedian_table(S_ROWS(s_wmedian_non_middle));
     /* through tix_volume_shares: the heavy provider holds the highest observation */
     tix_obs_t p[5] = {s_obs(100, "a", 1), s_obs(200, "b", 1), s_obs(300, "c", 1),
                       s_obs(400, "d", 1), s_obs(500, "e", 96)};
