@@ -1,8 +1,6 @@
 /* Unit tests for the index engine: boundaries, eligibility, staleness, tick order, settlements, start and close (METHODOLOGY-v1 §5–§13, §16). */
 #include "tix_test.h"
 
-#include "tix_err.h"
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +18,8 @@ static void test_same_pair_order(void **state)
     (void)state;
     tix_test_conf_t c;
     tix_test_conf_load(&c, "tiers = ( { id = \"T1\"; min_providers = 1; } );\n"
-                    "mapping = ( { provider = \"*\"; model = \"*\"; tier = \"T1\"; } );\n"
-                    "fx = { USD = \"1\"; };\n");
+                           "mapping = ( { provider = \"*\"; model = \"*\"; tier = \"T1\"; } );\n"
+                           "fx = { USD = \"1\"; };\n");
     tix_test_run_t r;
     tix_test_run_init(&r, c.cfg);
     tix_test_start(&r, T0);
@@ -57,11 +55,11 @@ static void test_stale_carry_forward(void **state)
     (void)state;
     tix_test_conf_t c;
     tix_test_conf_load(&c, "tiers = ( { id = \"T1\"; stale_ms = 2000; min_providers = 2; },\n"
-                    "          { id = \"T2\"; stale_ms = 2000; weighting = \"volume\";\n"
-                    "            min_providers = 1; } );\n"
-                    "mapping = ( { provider = \"*\"; model = \"v*\"; tier = \"T2\"; },\n"
-                    "            { provider = \"*\"; model = \"*\"; tier = \"T1\"; } );\n"
-                    "fx = { USD = \"1\"; };\n");
+                           "          { id = \"T2\"; stale_ms = 2000; weighting = \"volume\";\n"
+                           "            min_providers = 1; } );\n"
+                           "mapping = ( { provider = \"*\"; model = \"v*\"; tier = \"T2\"; },\n"
+                           "            { provider = \"*\"; model = \"*\"; tier = \"T1\"; } );\n"
+                           "fx = { USD = \"1\"; };\n");
     tix_test_run_t r;
     tix_test_run_init(&r, c.cfg);
     tix_test_start(&r, T0);
@@ -72,7 +70,8 @@ static void test_stale_carry_forward(void **state)
     tix_test_expect_tick(&r.out.ticks[1], T0, 1, TIX_PRICE_NULL, TIX_STATUS_STALE, 0, 0, 0, 0);
     tix_test_q(&r, T0 + 500 * MS, "A", "a", 10 * SEC); /* 10 USD */
     tix_test_q(&r, T0 + 1000 * MS, "B", "b", 12 * SEC);
-    tix_test_quote(&r, T0 + 500 * MS, "C", "vc", 50 * SEC, 50 * SEC, -1); /* volume tier, no volume */
+    /* volume tier, no volume */
+    tix_test_quote(&r, T0 + 500 * MS, "C", "vc", 50 * SEC, 50 * SEC, -1);
     tix_test_quote(&r, T0 + 500 * MS, "D", "vd", 30 * SEC, 30 * SEC, 100);
     tix_test_clock(&r, T0 + SEC);
     assert_int_equal(r.out.nticks, 4);
@@ -217,8 +216,8 @@ static void test_settlement(void **state)
         int64_t b = S_AT + t1[i].off_s * SEC;
         tix_test_q(&r, b, "P", "a1", t1[i].price); /* recv_ns == b counts for b */
         if (t1[i].off_s == -260) {
-            tix_test_q(&r, b, "P", "b1", 77);      /* T2: OK once, then stale */
-            tix_test_q(&r, b, "P", "c1", 55);      /* T3: LOW only (min 2) */
+            tix_test_q(&r, b, "P", "b1", 77); /* T2: OK once, then stale */
+            tix_test_q(&r, b, "P", "c1", 55); /* T3: LOW only (min 2) */
         }
         if (t1[i].off_s == 0)
             assert_int_equal(r.out.nstls, 0);
@@ -393,7 +392,8 @@ static void test_close(void **state)
     assert_int_equal(r.out.ticks[0].tier, 0);
     assert_int_equal(r.out.ticks[1].ts_ns, T0);
     assert_int_equal(r.out.ticks[1].tier, 1);
-    tix_test_expect_tick(&r.out.ticks[12], T0 + SEC, 1, TIX_PRICE_NULL, TIX_STATUS_STALE, 0, 0, 0, 0);
+    tix_test_expect_tick(&r.out.ticks[12], T0 + SEC, 1, TIX_PRICE_NULL, TIX_STATUS_STALE, 0, 0, 0,
+                         0);
     tix_test_expect_tick(&r.out.ticks[13], T0 + 1100 * MS, 1, 8, TIX_STATUS_OK, 1, 0, 0, 0);
     tix_test_expect_tick(&r.out.ticks[14], T0 + 2 * SEC, 0, 4, TIX_STATUS_OK, 1, 0, 0, 0);
     for (size_t i = 1; i < r.out.nticks; i++)
@@ -429,7 +429,8 @@ static void test_close(void **state)
     tix_test_start(&r, T0);
     tix_test_close(&r, T0 + 1850 * MS);
     assert_int_equal(r.out.nticks, 3 + 20); /* SLOW 0, 1, 2 s; FAST 0 .. 1.9 s */
-    tix_test_expect_tick(tix_test_last(&r), T0 + 2 * SEC, 0, TIX_PRICE_NULL, TIX_STATUS_STALE, 0, 0, 0, 0);
+    tix_test_expect_tick(tix_test_last(&r), T0 + 2 * SEC, 0, TIX_PRICE_NULL, TIX_STATUS_STALE, 0, 0,
+                         0, 0);
     assert_int_equal(r.out.ticks[r.out.nticks - 2].ts_ns, T0 + 1900 * MS);
     assert_int_equal(r.out.ticks[r.out.nticks - 2].tier, 1);
     tix_test_run_free(&r);
@@ -453,8 +454,8 @@ static void test_worked_example(void **state)
     (void)state;
     tix_test_conf_t c;
     tix_test_conf_load(&c, "tiers = ( { id = \"T1\"; } );\n"
-                    "mapping = ( { provider = \"*\"; model = \"*\"; tier = \"T1\"; } );\n"
-                    "fx = { USD = \"1\"; };\n");
+                           "mapping = ( { provider = \"*\"; model = \"*\"; tier = \"T1\"; } );\n"
+                           "fx = { USD = \"1\"; };\n");
     tix_test_run_t r;
     tix_test_run_init(&r, c.cfg);
     int64_t at = T0 + 500 * MS;
@@ -464,8 +465,8 @@ static void test_worked_example(void **state)
     tix_test_q(&r, at, "D", "d-large", NANO_USD(30000000000));
     tix_test_close(&r, at);
     assert_int_equal(r.out.nticks, 1);
-    tix_test_expect_tick(tix_test_last(&r), T0 + SEC, 0, NANO_USD(10000000000), TIX_STATUS_OK, 3, 1, 0,
-                  NANO_USD(200000000));
+    tix_test_expect_tick(tix_test_last(&r), T0 + SEC, 0, NANO_USD(10000000000), TIX_STATUS_OK, 3, 1,
+                         0, NANO_USD(200000000));
     tix_test_run_free(&r);
     tix_test_conf_free(&c);
 }

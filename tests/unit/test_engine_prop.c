@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define T0 TIX_TEST_T0 /* 2026-01-01T00:00:00Z, a midnight */
+#define SEC TIX_TEST_SEC
+#define MS TIX_TEST_MS
+
 /* ---- generated streams ------------------------------------------------------------- */
 
 enum { EV_QUOTE, EV_CLOCK };
@@ -57,15 +61,15 @@ static void s_generate(s_stream_t *s, uint64_t seed, int nprov, int ntiers, int6
             s->tier_of[p][m] = (char)('a' + tix_test_rng_range(&r, 0, ntiers - 1));
         level[p] = tix_test_rng_range(&r, 500, 1500);
     }
-    int64_t t = TIX_TEST_T0 + 1;
-    while (t < TIX_TEST_T0 + dur_ns) {
-        t += tix_test_rng_range(&r, 0, 400) * TIX_TEST_MS;
+    int64_t t = T0 + 1;
+    while (t < T0 + dur_ns) {
+        t += tix_test_rng_range(&r, 0, 400) * MS;
         if (tix_test_rng_range(&r, 0, 4) == 0) {
             s_push(s, (s_ev_t){EV_CLOCK, t, 0, 0, 0, 0, 0});
             t += 1;
             continue;
         }
-        if (t > TIX_TEST_T0 + 40 * TIX_TEST_SEC && t < TIX_TEST_T0 + 65 * TIX_TEST_SEC)
+        if (t > T0 + 40 * SEC && t < T0 + 65 * SEC)
             continue;
         int p = (int)tix_test_rng_range(&r, 0, nprov - 1);
         if (p % 2 && tix_test_rng_range(&r, 0, 2) != 0)
@@ -77,18 +81,20 @@ static void s_generate(s_stream_t *s, uint64_t seed, int nprov, int ntiers, int6
             in *= 5;
             out *= 5;
         }
-        int64_t vol = tix_test_rng_range(&r, 0, 4) == 0 ? -1 : tix_test_rng_range(&r, 0, 8) == 0 ? 0 : tix_test_rng_range(&r, 1, 1000000);
+        int64_t vol = tix_test_rng_range(&r, 0, 4) == 0   ? -1
+                      : tix_test_rng_range(&r, 0, 8) == 0 ? 0
+                                                          : tix_test_rng_range(&r, 1, 1000000);
         s_push(s, (s_ev_t){EV_QUOTE, t, p, m, in * unit, out * unit, vol});
     }
 }
 
-/* Plays `s` into `r`: start at TIX_TEST_T0, the events, close at the last time. Prices × `scale`;
+/* Plays `s` into `r`: start at T0, the events, close at the last time. Prices × `scale`;
  * provider `skip` (or -1) left out, provider `far` (or -1) priced × `far_mul`. */
 static void s_play(tix_test_run_t *r, const s_stream_t *s, int64_t scale, int skip, int far,
                    int64_t far_mul)
 {
-    tix_test_start(r, TIX_TEST_T0);
-    int64_t last = TIX_TEST_T0;
+    tix_test_start(r, T0);
+    int64_t last = T0;
     char model[16];
     for (size_t i = 0; i < s->n; i++) {
         const s_ev_t *e = &s->v[i];
@@ -126,7 +132,7 @@ static void test_prop_scale(void **state)
     size_t n_stale_carry = 0, n_excl = 0, n_stl_ok = 0, n_low = 0;
     for (uint64_t seed = 1; seed <= 20; seed++) {
         s_stream_t s;
-        s_generate(&s, seed, (int)(3 + seed % 8), 2, 150 * TIX_TEST_SEC, 1024 * 1000);
+        s_generate(&s, seed, (int)(3 + seed % 8), 2, 150 * SEC, 1024 * 1000);
         tix_test_run_t a, b;
         tix_test_run_init(&a, c.cfg);
         tix_test_run_init(&b, c.cfg);
@@ -157,7 +163,7 @@ static void test_prop_scale(void **state)
             const tix_settlement_t *x = &a.out.stls[i], *y = &b.out.stls[i];
             assert_int_equal(x->status, y->status);
             assert_int_equal(x->partitions_used, y->partitions_used);
-            assert_int_equal(x->ts_ns, TIX_TEST_T0 + 120 * TIX_TEST_SEC);
+            assert_int_equal(x->ts_ns, T0 + 120 * SEC);
             if (x->price == TIX_PRICE_NULL)
                 assert_true(y->price == TIX_PRICE_NULL);
             else
@@ -183,8 +189,8 @@ static void test_prop_far_provider(void **state)
     (void)state;
     tix_test_conf_t c;
     tix_test_conf_load(&c, "tiers = ( { id = \"T1\"; } );\n"
-                    "mapping = ( { provider = \"*\"; model = \"*\"; tier = \"T1\"; } );\n"
-                    "fx = { USD = \"1\"; };\n");
+                           "mapping = ( { provider = \"*\"; model = \"*\"; tier = \"T1\"; } );\n"
+                           "fx = { USD = \"1\"; };\n");
     for (uint64_t seed = 1; seed <= 30; seed++) {
         tix_test_rng_t r = tix_test_rng_seed(seed + 1000);
         int nclose = (int)tix_test_rng_range(&r, 4, 8);
@@ -197,14 +203,14 @@ static void test_prop_far_provider(void **state)
             for (int m = 0; m < s.nmodels[p]; m++)
                 s.tier_of[p][m] = 'a';
         }
-        /* every close provider quotes before the first boundary after TIX_TEST_T0; the mover later */
-        int64_t far_from = TIX_TEST_T0 + tix_test_rng_range(&r, 2, 20) * TIX_TEST_SEC;
+        /* every close provider quotes before the first boundary after T0; the mover later */
+        int64_t far_from = T0 + tix_test_rng_range(&r, 2, 20) * SEC;
         for (int p = 0; p < nclose; p++)
             for (int m = 0; m < s.nmodels[p]; m++) {
                 int64_t v = tix_test_rng_range(&r, 990, 1010) * 1000000;
-                s_push(&s, (s_ev_t){EV_QUOTE, TIX_TEST_T0 + 1, p, m, v, v, -1});
+                s_push(&s, (s_ev_t){EV_QUOTE, T0 + 1, p, m, v, v, -1});
             }
-        for (int64_t t = TIX_TEST_T0 + 2; t < TIX_TEST_T0 + 60 * TIX_TEST_SEC; t += tix_test_rng_range(&r, 1, 500) * TIX_TEST_MS) {
+        for (int64_t t = T0 + 2; t < T0 + 60 * SEC; t += tix_test_rng_range(&r, 1, 500) * MS) {
             if (tix_test_rng_range(&r, 0, 3) == 0) {
                 s_push(&s, (s_ev_t){EV_CLOCK, t, 0, 0, 0, 0, 0});
                 continue;
@@ -214,8 +220,8 @@ static void test_prop_far_provider(void **state)
                 continue;
             int m = (int)tix_test_rng_range(&r, 0, s.nmodels[p] - 1);
             int64_t v = tix_test_rng_range(&r, 990, 1010) * 1000000;
-            s_push(&s, (s_ev_t){EV_QUOTE, t + 1, p, m, v, tix_test_rng_range(&r, 990, 1010) * 1000000,
-                                -1});
+            s_push(&s, (s_ev_t){EV_QUOTE, t + 1, p, m, v,
+                                tix_test_rng_range(&r, 990, 1010) * 1000000, -1});
         }
         tix_test_run_t without, at100, at1000, near;
         tix_test_run_init(&without, c.cfg);
@@ -260,8 +266,8 @@ static void test_prop_many_models(void **state)
     (void)state;
     tix_test_conf_t c;
     tix_test_conf_load(&c, "tiers = ( { id = \"T1\"; outlier_band_bp = 1000000; } );\n"
-                    "mapping = ( { provider = \"*\"; model = \"*\"; tier = \"T1\"; } );\n"
-                    "fx = { USD = \"1\"; };\n");
+                           "mapping = ( { provider = \"*\"; model = \"*\"; tier = \"T1\"; } );\n"
+                           "fx = { USD = \"1\"; };\n");
     enum { NBIG = 50, MAXP = 8, MAXM = 50 };
     for (uint64_t seed = 1; seed <= 20; seed++) {
         tix_test_rng_t r = tix_test_rng_seed(seed + 2000);
@@ -274,11 +280,12 @@ static void test_prop_many_models(void **state)
             nm[p] = p == 0 ? NBIG : (int)tix_test_rng_range(&r, 1, 3);
         tix_test_run_t run;
         tix_test_run_init(&run, c.cfg);
-        tix_test_start(&run, TIX_TEST_T0);
-        tix_test_clock(&run, TIX_TEST_T0); /* nothing yet: STALE, absent */
-        tix_test_expect_tick(tix_test_last(&run), TIX_TEST_T0, 0, TIX_PRICE_NULL, TIX_STATUS_STALE, 0, 0, 0, 0);
+        tix_test_start(&run, T0);
+        tix_test_clock(&run, T0); /* nothing yet: STALE, absent */
+        tix_test_expect_tick(tix_test_last(&run), T0, 0, TIX_PRICE_NULL, TIX_STATUS_STALE,
+                             0, 0, 0, 0);
         for (int round = 1; round <= 10; round++) {
-            int64_t b = TIX_TEST_T0 + round * TIX_TEST_SEC;
+            int64_t b = T0 + round * SEC;
             int nq = (int)tix_test_rng_range(&r, 1, 80);
             for (int k = 0; k < nq; k++) {
                 int p = (int)tix_test_rng_range(&r, 0, nprov - 1);
@@ -287,10 +294,11 @@ static void test_prop_many_models(void **state)
                     p = 0;
                     m = (int)tix_test_rng_range(&r, 0, NBIG - 1);
                 }
-                int64_t v = tix_test_rng_range(&r, 1000, 3000) * 1000000 + tix_test_rng_range(&r, 0, 999);
+                int64_t v =
+                    tix_test_rng_range(&r, 1000, 3000) * 1000000 + tix_test_rng_range(&r, 0, 999);
                 char model[16];
                 snprintf(model, sizeof model, "m%d", m);
-                tix_test_q(&run, b - TIX_TEST_SEC + 1 + k, s_prov_names[p], model, v);
+                tix_test_q(&run, b - SEC + 1 + k, s_prov_names[p], model, v);
                 price[p][m] = v;
                 seen[p][m] = true;
             }
@@ -312,7 +320,7 @@ static void test_prop_many_models(void **state)
                 dev[i] = obs[i] > want ? obs[i] - want : want - obs[i];
             const tix_tick_t *t = tix_test_last(&run);
             tix_test_expect_tick(t, b, 0, want, nobs >= 3 ? TIX_STATUS_OK : TIX_STATUS_LOW,
-                          (uint32_t)nobs, 0, 0, tix_test_ref_median(dev, nobs));
+                                 (uint32_t)nobs, 0, 0, tix_test_ref_median(dev, nobs));
         }
         tix_test_run_free(&run);
     }
@@ -375,7 +383,7 @@ static void test_prop_permutation(void **state)
     size_t changed = 0;
     for (uint64_t seed = 1; seed <= 20; seed++) {
         s_stream_t s;
-        s_generate(&s, seed + 3000, (int)(2 + seed % 10), 2, 150 * TIX_TEST_SEC, 1000);
+        s_generate(&s, seed + 3000, (int)(2 + seed % 10), 2, 150 * SEC, 1000);
         tix_test_run_t a;
         tix_test_run_init(&a, c.cfg);
         s_play(&a, &s, 1, -1, -1, 1);
@@ -408,15 +416,15 @@ static void test_prop_determinism(void **state)
     tix_test_conf_load(&c, s_two_tiers);
     for (uint64_t seed = 1; seed <= 10; seed++) {
         s_stream_t s;
-        s_generate(&s, seed + 4000, (int)(2 + seed % 12), 2, 150 * TIX_TEST_SEC, 7); /* odd prices */
+        s_generate(&s, seed + 4000, (int)(2 + seed % 12), 2, 150 * SEC, 7); /* odd prices */
         tix_test_run_t a, b;
         tix_test_run_init(&a, c.cfg);
         tix_test_run_init(&b, c.cfg);
         /* interleaved, event by event, through two instances */
-        tix_test_start(&a, TIX_TEST_T0);
-        tix_test_start(&b, TIX_TEST_T0);
+        tix_test_start(&a, T0);
+        tix_test_start(&b, T0);
         char model[16];
-        int64_t last = TIX_TEST_T0;
+        int64_t last = T0;
         for (size_t i = 0; i < s.n; i++) {
             const s_ev_t *e = &s.v[i];
             last = e->ns > last ? e->ns : last;

@@ -67,8 +67,8 @@ static void test_unit_scaling(void **state)
         {"token", "2.5e-6", "0.00001", TIX_UNIT_TOKEN},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        tix_raw_quote_t r = tix_test_raw("P", "m-large", cases[i].unit, "USD", cases[i].in,
-                                  cases[i].out);
+        tix_raw_quote_t r =
+            tix_test_raw("P", "m-large", cases[i].unit, "USD", cases[i].in, cases[i].out);
         r.cached = "0.5e-6";
         if (cases[i].u == TIX_UNIT_1K)
             r.cached = "0.0005";

@@ -426,14 +426,15 @@ static void test_config_errors(void **state)
 {
     s_fix_t *f = *state;
     tix_diag_t *diag = tix_diag_new();
-    tix_config_t *cfg = tix_test_config_try(f->dir,
-                               "@include \"tiers.conf\"\n@include \"providers.d/presets.inc\"\n"
-                               "providers = (\n"
-                               "  { name = \"a\"; kind = \"http_poll\"; url = \"http://127.0.0.1:9/\"; preset = \"opnrouter\"; },\n"
-                               "  { name = \"b\"; kind = \"http_poll\"; url = \"ftp://x\"; preset = \"openrouter\"; input = \"p[\"; },\n"
-                               "  { name = \"a\"; kind = \"csv_file\"; }\n"
-                               ");\n",
-                               diag);
+    tix_config_t *cfg = tix_test_config_try(
+        f->dir,
+        "@include \"tiers.conf\"\n@include \"providers.d/presets.inc\"\n"
+        "providers = (\n"
+        "  { name = \"a\"; kind = \"http_poll\"; url = \"http://127.0.0.1:9/\"; preset = \"opnrouter\"; },\n"
+        "  { name = \"b\"; kind = \"http_poll\"; url = \"ftp://x\"; preset = \"openrouter\"; input = \"p[\"; },\n"
+        "  { name = \"a\"; kind = \"csv_file\"; }\n"
+        ");\n",
+        diag);
     assert_non_null(cfg);
     assert_int_equal(tix_collector_check(cfg, diag), 5);
     const char *want[] = {"tix.conf:4: providers[0].preset: no preset named \"opnrouter\"",
