@@ -448,27 +448,56 @@ static void test_close(void **state)
     tix_test_conf_free(&c);
 }
 
-/* §16 worked example through the engine. */
+/* ---- (10) worked examples, one row each ---------------------------------------------- */
+
+/* An example through the engine: a configuration whose first tier is the one priced, its
+ * quotes (each received at T0 + 500 ms, input = output = the blended price), and the one
+ * tick at T0 + 1 s that closing the run at T0 + 500 ms produces. */
+typedef struct {
+    const char *rule;
+    const char *conf;
+    struct {
+        const char *provider, *model;
+        int64_t price;
+    } in[8]; /* up to the first NULL provider */
+    int64_t price;
+    tix_status_t status;
+    uint32_t used, excluded, stale;
+    int64_t dispersion;
+} s_example_t;
+
+static const s_example_t s_examples[] = {
+    {"§16 (T1, equal weights, defaults)",
+     "tiers = ( { id = \"T1\"; } );\n"
+     "mapping = ( { provider = \"*\"; model = \"*\"; tier = \"T1\"; } );\n"
+     "fx = { USD = \"1\"; };\n",
+     {{"A", "a-large", NANO_USD(10000000000)},
+      {"B", "b-large", NANO_USD(10400000000)},
+      {"C", "c-large", NANO_USD(9800000000)},
+      {"D", "d-large", NANO_USD(30000000000)}},
+     NANO_USD(10000000000), TIX_STATUS_OK, 3, 1, 0, NANO_USD(200000000)},
+};
+
 static void test_worked_example(void **state)
 {
     (void)state;
-    tix_test_conf_t c;
-    tix_test_conf_load(&c, "tiers = ( { id = \"T1\"; } );\n"
-                           "mapping = ( { provider = \"*\"; model = \"*\"; tier = \"T1\"; } );\n"
-                           "fx = { USD = \"1\"; };\n");
-    tix_test_run_t r;
-    tix_test_run_init(&r, c.cfg);
-    int64_t at = T0 + 500 * MS;
-    tix_test_q(&r, at, "A", "a-large", NANO_USD(10000000000));
-    tix_test_q(&r, at, "B", "b-large", NANO_USD(10400000000));
-    tix_test_q(&r, at, "C", "c-large", NANO_USD(9800000000));
-    tix_test_q(&r, at, "D", "d-large", NANO_USD(30000000000));
-    tix_test_close(&r, at);
-    assert_int_equal(r.out.nticks, 1);
-    tix_test_expect_tick(tix_test_last(&r), T0 + SEC, 0, NANO_USD(10000000000), TIX_STATUS_OK, 3, 1,
-                         0, NANO_USD(200000000));
-    tix_test_run_free(&r);
-    tix_test_conf_free(&c);
+    for (size_t i = 0; i < sizeof s_examples / sizeof s_examples[0]; i++) {
+        const s_example_t *e = &s_examples[i];
+        print_message("%s\n", e->rule);
+        tix_test_conf_t c;
+        tix_test_conf_load(&c, e->conf);
+        tix_test_run_t r;
+        tix_test_run_init(&r, c.cfg);
+        const int64_t at = T0 + 500 * MS;
+        for (size_t k = 0; k < 8 && e->in[k].provider; k++)
+            tix_test_q(&r, at, e->in[k].provider, e->in[k].model, e->in[k].price);
+        tix_test_close(&r, at);
+        assert_int_equal(r.out.nticks, 1);
+        tix_test_expect_tick(tix_test_last(&r), T0 + SEC, 0, e->price, e->status, e->used,
+                             e->excluded, e->stale, e->dispersion);
+        tix_test_run_free(&r);
+        tix_test_conf_free(&c);
+    }
 }
 
 int main(void)
