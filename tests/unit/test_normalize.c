@@ -96,78 +96,77 @@ static void test_unit_scaling(void **state)
     assert_true(q.local_cached == TIX_PRICE_NULL);
 }
 
+/* A METHODOLOGY-v1 §3 case, one row: the raw quote (received at T0) and what normalizing it
+ * gives. The table is where v2's examples (§22) join. */
+typedef struct {
+    const char *rule;
+    const char *provider, *model, *unit, *currency, *in, *out;
+    int32_t tier;
+    int64_t fx_e9, local_in, local_out, input, output, blended;
+} s_norm_case_t;
+
+#define S_NULL TIX_PRICE_NULL
+
+static const s_norm_case_t s_cny_cases[] = {
+    {"§3.2 7.20 CNY × 0.1380", "Q", "q-large", "1m", "CNY", "7.20", "7.20", 0, 138000000,
+     7200000000, 7200000000, 993600000, 993600000, 993600000},
+    /* 250 × 0.138 = 34.5 → 35; 249 × 0.138 = 34.362 → 34; (3 × 35 + 34) / 4 = 34.75 → 35 */
+    {"§3.2 rounding half away", "Q", "q-large", "1m", "CNY", "0.000000250", "0.000000249", 0,
+     138000000, 250, 249, 35, 34, 35},
+    /* 0.0072 CNY/1k = 7.2 CNY/Mtok; blended from the converted prices: (3 × 0.9936 + 1.9872) / 4 */
+    {"§3.1-3 per 1k tokens", "Q", "q-large", "1k", "CNY", "0.0072", "0.0144", 0, 138000000,
+     7200000000, 14400000000, 993600000, 1987200000, 1242000000},
+};
+
+static const s_norm_case_t s_blend_cases[] = {
+    {"§3.3 default 3/1: (3 × 1 + 4) / 4", "P", "a-large", "1m", "USD", "1", "4", 0, 1000000000,
+     1000000000, 4000000000, 1000000000, 4000000000, 1750000000},
+    {"§3.3 (3 + 3) / 4 = 1.5 → 2", "P", "a-large", "1m", "USD", "0.000000001", "0.000000003", 0,
+     1000000000, 1, 3, 1, 3, 2},
+    {"§3.3 (3 + 2) / 4 = 1.25 → 1", "P", "a-large", "1m", "USD", "0.000000001", "0.000000002", 0,
+     1000000000, 1, 2, 1, 2, 1},
+    {"§3.3 custom 1/1: (1 + 2) / 2", "P", "even-1", "1m", "USD", "1", "2", 1, 1000000000,
+     1000000000, 2000000000, 1000000000, 2000000000, 1500000000},
+    {"§3.3 1/1: 1.5 → 2", "P", "even-1", "1m", "USD", "0.000000001", "0.000000002", 1,
+     1000000000, 1, 2, 1, 2, 2},
+    {"§3.3 w_in = 0: input may be absent", "P", "out-1", "1m", "USD", NULL, "6", 2, 1000000000,
+     S_NULL, 6000000000, S_NULL, 6000000000, 6000000000},
+    {"§3.3 w_in = 0: input ignored", "P", "out-1", "1m", "USD", "100", "6", 2, 1000000000,
+     100000000000, 6000000000, 100000000000, 6000000000, 6000000000},
+    {"§3.3 w_out = 0: output may be absent", "P", "in-1", "1m", "USD", "0.3", NULL, 3,
+     1000000000, 300000000, S_NULL, 300000000, S_NULL, 300000000},
+    {"§3.1 \"-0\" is zero, and zero prices are fine", "P", "a-large", "1m", "USD", "-0", "0", 0,
+     1000000000, 0, 0, 0, 0, 0},
+};
+
+/* Each row normalized: every price, the tier, the rate and the currency's name. */
+static void s_norm_table(s_fix_t *f, const s_norm_case_t *rows, size_t nrows)
+{
+    for (size_t i = 0; i < nrows; i++) {
+        const s_norm_case_t *c = &rows[i];
+        tix_raw_quote_t r = tix_test_raw(c->provider, c->model, c->unit, c->currency, c->in,
+                                         c->out);
+        tix_quote_t q;
+        s_ok(f, &r, &q);
+        if (q.tier != c->tier || q.fx_e9 != c->fx_e9 || q.local_input != c->local_in ||
+            q.local_output != c->local_out || q.input != c->input || q.output != c->output ||
+            q.blended != c->blended)
+            fail_msg("%s: tier %d fx %lld local %lld/%lld usd %lld/%lld blended %lld", c->rule,
+                     q.tier, (long long)q.fx_e9, (long long)q.local_input,
+                     (long long)q.local_output, (long long)q.input, (long long)q.output,
+                     (long long)q.blended);
+        assert_string_equal(tix_strtab_name(tix_norm_names(f->norm), q.currency), c->currency);
+    }
+}
+
 static void test_cny_conversion(void **state)
 {
-    s_fix_t *f = *state;
-    tix_quote_t q;
-    tix_raw_quote_t r = tix_test_raw("Q", "q-large", "1m", "CNY", "7.20", "7.20");
-    s_ok(f, &r, &q);
-    assert_int_equal(q.local_input, 7200000000);
-    assert_int_equal(q.fx_e9, 138000000);
-    assert_int_equal(q.input, 993600000); /* 0.993600000 USD */
-    assert_int_equal(q.output, 993600000);
-    assert_int_equal(q.blended, 993600000);
-    assert_string_equal(tix_strtab_name(tix_norm_names(f->norm), q.currency), "CNY");
-    /* rounding half away: 250 × 0.138 = 34.5 → 35; 249 × 0.138 = 34.362 → 34 */
-    r = tix_test_raw("Q", "q-large", "1m", "CNY", "0.000000250", "0.000000249");
-    s_ok(f, &r, &q);
-    assert_int_equal(q.local_input, 250);
-    assert_int_equal(q.local_output, 249);
-    assert_int_equal(q.input, 35);
-    assert_int_equal(q.output, 34);
-    /* per 1k tokens: 0.0072 CNY/1k = 7.2 CNY/Mtok */
-    r = tix_test_raw("Q", "q-large", "1k", "CNY", "0.0072", "0.0144");
-    s_ok(f, &r, &q);
-    assert_int_equal(q.input, 993600000);
-    assert_int_equal(q.output, 1987200000);
-    /* blended from the converted prices: (3 × 0.9936 + 1.9872) / 4 = 1.242 */
-    assert_int_equal(q.blended, 1242000000);
+    s_norm_table(*state, s_cny_cases, sizeof s_cny_cases / sizeof s_cny_cases[0]);
 }
 
 static void test_blend(void **state)
 {
-    s_fix_t *f = *state;
-    tix_quote_t q;
-    /* default 3/1: (3 × 1 + 4) / 4 = 1.75 */
-    tix_raw_quote_t r = tix_test_raw("P", "a-large", "1m", "USD", "1", "4");
-    s_ok(f, &r, &q);
-    assert_int_equal(q.blended, 1750000000);
-    /* rounding: (3 + 3) / 4 = 1.5 → 2; (3 + 2) / 4 = 1.25 → 1 (nano units) */
-    r = tix_test_raw("P", "a-large", "1m", "USD", "0.000000001", "0.000000003");
-    s_ok(f, &r, &q);
-    assert_int_equal(q.blended, 2);
-    r = tix_test_raw("P", "a-large", "1m", "USD", "0.000000001", "0.000000002");
-    s_ok(f, &r, &q);
-    assert_int_equal(q.blended, 1);
-    /* custom 1/1: (1 + 2) / 2 = 1.5 */
-    r = tix_test_raw("P", "even-1", "1m", "USD", "1", "2");
-    s_ok(f, &r, &q);
-    assert_int_equal(q.tier, 1);
-    assert_int_equal(q.blended, 1500000000);
-    r = tix_test_raw("P", "even-1", "1m", "USD", "0.000000001", "0.000000002");
-    s_ok(f, &r, &q);
-    assert_int_equal(q.blended, 2); /* 1.5 → 2 */
-    /* w_in = 0: input may be absent, and is ignored when present */
-    r = tix_test_raw("P", "out-1", "1m", "USD", NULL, "6");
-    s_ok(f, &r, &q);
-    assert_int_equal(q.tier, 2);
-    assert_true(q.input == TIX_PRICE_NULL);
-    assert_int_equal(q.blended, 6000000000);
-    r = tix_test_raw("P", "out-1", "1m", "USD", "100", "6");
-    s_ok(f, &r, &q);
-    assert_int_equal(q.input, 100000000000);
-    assert_int_equal(q.blended, 6000000000);
-    /* w_out = 0: output may be absent */
-    r = tix_test_raw("P", "in-1", "1m", "USD", "0.3", NULL);
-    s_ok(f, &r, &q);
-    assert_int_equal(q.tier, 3);
-    assert_true(q.output == TIX_PRICE_NULL);
-    assert_int_equal(q.blended, 300000000);
-    /* "-0" is zero, and zero prices are fine */
-    r = tix_test_raw("P", "a-large", "1m", "USD", "-0", "0");
-    s_ok(f, &r, &q);
-    assert_int_equal(q.input, 0);
-    assert_int_equal(q.blended, 0);
+    s_norm_table(*state, s_blend_cases, sizeof s_blend_cases / sizeof s_blend_cases[0]);
 }
 
 static void test_volume(void **state)
