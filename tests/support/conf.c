@@ -51,6 +51,15 @@ tix_test_fix_t *tix_test_fix_new(const char *tag)
     return f;
 }
 
+tix_test_fix_t *tix_test_fix_load(const char *tag, const char *text)
+{
+    tix_test_fix_t *f = tix_test_fix_new(tag);
+    f->cfg = tix_test_config(f->dir, text);
+    f->norm = tix_norm_new(f->cfg);
+    assert_non_null(f->norm);
+    return f;
+}
+
 int tix_test_fix_teardown(void **state)
 {
     tix_test_fix_t *f = *state;

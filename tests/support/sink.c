@@ -51,6 +51,13 @@ static bool s_tick_same(const tix_tick_t *x, const tix_tick_t *y)
            x->dispersion == y->dispersion;
 }
 
+static bool s_stl_same(const tix_settlement_t *x, const tix_settlement_t *y)
+{
+    return x->ts_ns == y->ts_ns && x->tier == y->tier && strcmp(x->date, y->date) == 0 &&
+           x->price == y->price && x->status == y->status &&
+           x->partitions_used == y->partitions_used;
+}
+
 void tix_test_rec_same(const tix_test_rec_t *a, const tix_test_rec_t *b)
 {
     const int64_t t0 = TIX_TEST_T0;
@@ -66,15 +73,14 @@ void tix_test_rec_same(const tix_test_rec_t *a, const tix_test_rec_t *b)
                      y->n_used, y->n_excluded, y->n_stale, (long long)y->dispersion);
     }
     assert_int_equal(a->nstls, b->nstls);
-    for (size_t i = 0; i < a->nstls; i++) {
-        const tix_settlement_t *x = &a->stls[i], *y = &b->stls[i];
-        assert_int_equal(x->ts_ns, y->ts_ns);
-        assert_int_equal(x->tier, y->tier);
-        assert_string_equal(x->date, y->date);
-        assert_int_equal(x->price, y->price);
-        assert_int_equal(x->status, y->status);
-        assert_int_equal(x->partitions_used, y->partitions_used);
-    }
+    for (size_t i = 0; i < a->nstls; i++)
+        if (!s_stl_same(&a->stls[i], &b->stls[i]))
+            fail_msg("settlement %zu differs: (%s, tier %d, %lld, %s, m %u) vs (%s, %d, %lld, %s, "
+                     "m %u)",
+                     i, a->stls[i].date, a->stls[i].tier, (long long)a->stls[i].price,
+                     tix_settle_status_name(a->stls[i].status), a->stls[i].partitions_used,
+                     b->stls[i].date, b->stls[i].tier, (long long)b->stls[i].price,
+                     tix_settle_status_name(b->stls[i].status), b->stls[i].partitions_used);
 }
 
 /* Counting only: the allocation test wraps malloc, so these must never allocate. */

@@ -66,6 +66,8 @@ typedef struct {
 } tix_test_fix_t;
 /* A fixture holding only its new directory tix-<tag>-XXXXXX; the caller owns it. */
 tix_test_fix_t *tix_test_fix_new(const char *tag);
+/* A fixture with `text` loaded as its dir/tix.conf and a normalizer on it, all asserted. */
+tix_test_fix_t *tix_test_fix_load(const char *tag, const char *text);
 /* A cmocka teardown for a tix_test_fix_t in *state: destroys it with all it owns. */
 int tix_test_fix_teardown(void **state);
 

@@ -183,11 +183,16 @@ static void test_beyond_64_bits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_include_directory),        T(test_include_empty_name),
-        T(test_include_missing),          T(test_include_unreadable),
-        T(test_include_loop),             T(test_include_too_deep),
-        T(test_include_in_comment_or_string), T(test_l_suffix_read_as_64_bits),
-        T(test_l_suffix_out_of_range),    T(test_plain_beyond_32_bits),
+        T(test_include_directory),
+        T(test_include_empty_name),
+        T(test_include_missing),
+        T(test_include_unreadable),
+        T(test_include_loop),
+        T(test_include_too_deep),
+        T(test_include_in_comment_or_string),
+        T(test_l_suffix_read_as_64_bits),
+        T(test_l_suffix_out_of_range),
+        T(test_plain_beyond_32_bits),
         T(test_beyond_64_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,16 @@
 #define SEC TIX_TEST_SEC
 #define MS TIX_TEST_MS
 
+/* Two tiers, one equal-weighted and one by volume, settling at 00:02. */
+static const char *const s_two_tiers =
+    "tiers = ( { id = \"T1\"; stale_ms = 20000;\n"
+    "            settlement = { time = \"00:02\"; window_min = 2; partitions = 2; }; },\n"
+    "          { id = \"T2\"; stale_ms = 20000; weighting = \"volume\"; min_providers = 2;\n"
+    "            settlement = { time = \"00:02\"; window_min = 2; partitions = 2; }; } );\n"
+    "mapping = ( { provider = \"*\"; model = \"a-*\"; tier = \"T1\"; },\n"
+    "            { provider = \"*\"; model = \"b-*\"; tier = \"T2\"; } );\n"
+    "fx = { USD = \"1\"; };\n";
+
 /* ---- generated streams ------------------------------------------------------------- */
 
 enum { EV_QUOTE, EV_CLOCK };
@@ -112,15 +122,6 @@ static void s_play(tix_test_run_t *r, const s_stream_t *s, int64_t scale, int sk
     }
     tix_test_close(r, last);
 }
-
-static const char *const s_two_tiers =
-    "tiers = ( { id = \"T1\"; stale_ms = 20000;\n"
-    "            settlement = { time = \"00:02\"; window_min = 2; partitions = 2; }; },\n"
-    "          { id = \"T2\"; stale_ms = 20000; weighting = \"volume\"; min_providers = 2;\n"
-    "            settlement = { time = \"00:02\"; window_min = 2; partitions = 2; }; } );\n"
-    "mapping = ( { provider = \"*\"; model = \"a-*\"; tier = \"T1\"; },\n"
-    "            { provider = \"*\"; model = \"b-*\"; tier = \"T2\"; } );\n"
-    "fx = { USD = \"1\"; };\n";
 
 /* ---- (1) scaling ------------------------------------------------------------------- */
 

@@ -23,11 +23,7 @@ typedef tix_test_fix_t s_fix_t;
 
 static int s_setup(void **state)
 {
-    s_fix_t *f = tix_test_fix_new("norm");
-    f->cfg = tix_test_config(f->dir, s_conf);
-    f->norm = tix_norm_new(f->cfg);
-    assert_non_null(f->norm);
-    *state = f;
+    *state = tix_test_fix_load("norm", s_conf);
     return 0;
 }
 
