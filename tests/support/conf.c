@@ -25,6 +25,28 @@ tix_config_t *tix_test_config(const char *dir, const char *text)
     return cfg;
 }
 
+tix_config_t *tix_test_config_ok(const char *path)
+{
+    tix_diag_t *diag = tix_diag_new();
+    assert_non_null(diag);
+    tix_config_t *cfg = tix_config_load(path, diag);
+    tix_test_diag_print(diag);
+    bool clean = cfg && tix_diag_count(diag) == 0;
+    tix_diag_destroy(&diag);
+    if (!clean) {
+        tix_config_destroy(&cfg);
+        fail_msg("%s: expected to load without diagnostics", path);
+    }
+    return cfg;
+}
+
+void tix_test_filter_from_env(void)
+{
+    const char *filter = getenv("TIX_TEST_FILTER");
+    if (filter && *filter)
+        cmocka_set_test_filter(filter);
+}
+
 void tix_test_diag_print(const tix_diag_t *diag)
 {
     for (size_t i = 0; i < tix_diag_count(diag); i++)

@@ -40,6 +40,19 @@ int tix_test_dir_destroy(char **dir_p)
     return rc;
 }
 
+int tix_test_dir_setup(void **state)
+{
+    *state = tix_test_dir_new("test");
+    return 0;
+}
+
+int tix_test_dir_teardown(void **state)
+{
+    char *dir = *state;
+    *state = NULL;
+    return tix_test_dir_destroy(&dir);
+}
+
 const char *tix_test_path(const char *dir, const char *name)
 {
     static char paths[8][PATH_MAX + 64];

@@ -28,6 +28,10 @@ char *tix_test_dir_new(const char *tag);
 /* Removes *dir_p and everything below it (links are removed, never followed), frees the path,
  * sets *dir_p = NULL; safe twice. 0, or -1 if something could not be removed. */
 int tix_test_dir_destroy(char **dir_p);
+/* A cmocka setup: a new directory tix-test-XXXXXX, its path (a char *) in *state. */
+int tix_test_dir_setup(void **state);
+/* A cmocka teardown: removes the directory tix_test_dir_setup left in *state. */
+int tix_test_dir_teardown(void **state);
 /* "dir/name" in one of 8 rotating static buffers (a test may hold several); nothing to free. */
 const char *tix_test_path(const char *dir, const char *name);
 /* Writes `text` to dir/name, asserting success; returns tix_test_path(dir, name). */
@@ -44,6 +48,9 @@ void tix_test_link_conf(const char *dir, const char *src, const char *name);
 tix_config_t *tix_test_config_try(const char *dir, const char *text, tix_diag_t *diag);
 /* As tix_test_config_try, but a failure fails the test with every diagnostic printed. */
 tix_config_t *tix_test_config(const char *dir, const char *text);
+/* Loads the configuration at `path`, asserting that it loads without a single diagnostic;
+ * the caller owns the result. */
+tix_config_t *tix_test_config_ok(const char *path);
 /* Prints each diagnostic of `diag` on stderr, one a line (a test's evidence on failure). */
 void tix_test_diag_print(const tix_diag_t *diag);
 
@@ -70,6 +77,10 @@ tix_test_fix_t *tix_test_fix_new(const char *tag);
 tix_test_fix_t *tix_test_fix_load(const char *tag, const char *text);
 /* A cmocka teardown for a tix_test_fix_t in *state: destroys it with all it owns. */
 int tix_test_fix_teardown(void **state);
+
+/* TIX_TEST_FILTER=<glob> in the environment: run only the tests it matches (call before the
+ * group runs), e.g. one KNOWN_BUG test at a time. */
+void tix_test_filter_from_env(void);
 
 /* ---- seeded PRNG (xorshift64*): reproducible tests ---------------------------------- */
 
