@@ -1,6 +1,7 @@
 # Configuration tests: the cmocka suite for core/config.c + core/schema.c, and tixd --check-config
 # on every shipped conf/*.conf (exit 0, exactly "OK") and on a typo'd key (exit 1, file:line, hint).
 tix_unit(config tix_core)
+tix_unit(config_valid tix_core)
 # @include and integer hardening (the pre-scan libconfig 1.5 needs).
 tix_unit(config_scan tix_core)
 

@@ -6,7 +6,7 @@ tix_unit(presets tix_feed tix_core)
 
 # Integration: tix-sim with faults against the collectors, in-process, exact values checked.
 add_executable(test_e2e_collectors e2e/test_collectors.c)
-target_link_libraries(test_e2e_collectors PRIVATE tix_feed tix_core PkgConfig::CMOCKA)
+target_link_libraries(test_e2e_collectors PRIVATE tix_feed tix_core tix_test_support PkgConfig::CMOCKA)
 add_test(NAME e2e_collectors
          COMMAND test_e2e_collectors $<TARGET_FILE:tix-sim> ${PROJECT_SOURCE_DIR})
 set_tests_properties(e2e_collectors PROPERTIES TIMEOUT 120)

@@ -1,9 +1,5 @@
 /* e2e: tix-sim with faults against the collectors; good providers flow, bad ones fail, exact values. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tix_test.h"
 
 #include "tix_collector.h"
 #include "tix_config.h"
@@ -11,6 +7,7 @@
 #include "tix_normalize.h"
 #include "tix_time.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +17,7 @@
 #include <unistd.h>
 
 static const char *s_sim_path, *s_src;
-static char s_dir[64];
+static char *s_dir; /* the test's temporary directory, removed by the group teardown */
 static pid_t s_sim = -1;
 
 static const char *const s_scenario =
@@ -75,22 +72,11 @@ static const char *const s_provs[][4] = {
 };
 #define NPROV (sizeof s_provs / sizeof s_provs[0])
 
-static void s_write(const char *name, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", s_dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
-}
-
 static int s_port(const char *name)
 {
-    char path[256], n[64];
+    char n[64];
     int port;
-    snprintf(path, sizeof path, "%s/ports", s_dir);
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(tix_test_path(s_dir, "ports"), "r");
     assert_non_null(f);
     while (fscanf(f, "%63s %d", n, &port) == 2)
         if (strcmp(n, name) == 0) {
@@ -105,10 +91,9 @@ static int s_port(const char *name)
 /* Starts tix-sim on free loopback ports and waits (bounded) for its ports file. */
 static void s_start_sim(void)
 {
-    char scen[128], ports[128];
-    snprintf(scen, sizeof scen, "%s/scenario.conf", s_dir);
-    snprintf(ports, sizeof ports, "%s/ports", s_dir);
-    s_write("scenario.conf", s_scenario);
+    char ports[PATH_MAX];
+    snprintf(ports, sizeof ports, "%s", tix_test_path(s_dir, "ports"));
+    const char *scen = tix_test_write(s_dir, "scenario.conf", s_scenario);
     s_sim = fork();
     assert_true(s_sim >= 0);
     if (s_sim == 0) {
@@ -123,13 +108,8 @@ static void s_start_sim(void)
 
 static void s_links(void)
 {
-    const char *names[] = {"tiers.conf", "providers.d"};
-    for (int i = 0; i < 2; i++) {
-        char src[4096], dst[256];
-        snprintf(src, sizeof src, "%s/conf/%s", s_src, names[i]);
-        snprintf(dst, sizeof dst, "%s/%s", s_dir, names[i]);
-        assert_int_equal(symlink(src, dst), 0);
-    }
+    tix_test_link_conf(s_dir, s_src, "tiers.conf");
+    tix_test_link_conf(s_dir, s_src, "providers.d");
 }
 
 static void s_write_config(void)
@@ -144,7 +124,7 @@ static void s_write_config(void)
     p += sprintf(p, "{ name = \"drop\"; kind = \"csv_file\"; path = \"%s/drop\"; }\n);\n", s_dir);
     sprintf(p, "fx_feed = { url = \"http://127.0.0.1:%d/fx\"; rates = \"rates\"; currencies = [ \"CNY\" ];\n"
                "  interval_ms = 300; stale_ms = 1000; };\n", s_port("fx"));
-    s_write("tix.conf", buf);
+    tix_test_write(s_dir, "tix.conf", buf);
 }
 
 #define CSV_HEAD "recv_ns,provider,model,unit,currency,input,output,cached_input,volume_tokens\n"
@@ -247,23 +227,20 @@ static void test_collectors_against_sim(void **state)
     char path[256];
     snprintf(path, sizeof path, "%s/drop", s_dir);
     assert_int_equal(mkdir(path, 0755), 0);
-    s_write("drop/a-good.csv", CSV_HEAD "1767225600000000001,drop,gpt-4o,1m,USD,2.5,10,,\n");
-    s_write("drop/b-bad.csv", CSV_HEAD "1767225600000000001,drop,gpt-4o,1m,USD,2.5,10,,\n1767225600000000002,drop,gpt-4o,1m,USD,abc,10,,\n");
-    snprintf(path, sizeof path, "%s/tix.conf", s_dir);
+    tix_test_write(s_dir, "drop/a-good.csv", CSV_HEAD "1767225600000000001,drop,gpt-4o,1m,USD,2.5,10,,\n");
+    tix_test_write(s_dir, "drop/b-bad.csv", CSV_HEAD "1767225600000000001,drop,gpt-4o,1m,USD,2.5,10,,\n1767225600000000002,drop,gpt-4o,1m,USD,abc,10,,\n");
     tix_diag_t *diag = tix_diag_new();
-    tix_config_t *cfg = tix_config_load(path, diag);
-    for (size_t i = 0; i < tix_diag_count(diag); i++)
-        fprintf(stderr, "%s\n", tix_diag_get(diag, i));
+    tix_config_t *cfg = tix_config_load(tix_test_path(s_dir, "tix.conf"), diag);
+    tix_test_diag_print(diag);
     assert_non_null(cfg);
     tix_norm_t *norm = tix_norm_new(cfg);
     s_seen_t *seen = calloc(1, sizeof *seen);
     tix_collector_sink_t sink = {NULL, s_on_quote, seen, s_on_refused};
     tix_collector_t *col = tix_collector_new(cfg, norm, TIX_COLLECT_ALL, false, &sink, diag);
-    for (size_t i = 0; i < tix_diag_count(diag); i++)
-        fprintf(stderr, "%s\n", tix_diag_get(diag, i));
+    tix_test_diag_print(diag);
     assert_non_null(col);
     /* A file moved into the watched folder after start (inotify IN_MOVED_TO). */
-    s_write("c-late.csv", CSV_HEAD "1767225600000000005,drop,claude-sonnet-4,1m,USD,3,15,,\n");
+    tix_test_write(s_dir, "c-late.csv", CSV_HEAD "1767225600000000005,drop,claude-sonnet-4,1m,USD,3,15,,\n");
     char from[256], to[256];
     snprintf(from, sizeof from, "%s/c-late.csv", s_dir);
     snprintf(to, sizeof to, "%s/drop/c-late.csv", s_dir);
@@ -342,9 +319,7 @@ static int s_teardown(void **state)
         int st;
         waitpid(s_sim, &st, 0);
     }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", s_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tix_test_dir_destroy(&s_dir);
 }
 
 int main(int argc, char **argv)
@@ -355,9 +330,7 @@ int main(int argc, char **argv)
     }
     s_sim_path = argv[1];
     s_src = argv[2];
-    snprintf(s_dir, sizeof s_dir, "/tmp/tix-e2e-XXXXXX");
-    if (!mkdtemp(s_dir))
-        return 1;
+    s_dir = tix_test_dir_new("e2e");
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_collectors_against_sim)};
     return cmocka_run_group_tests(tests, NULL, s_teardown);
 }

@@ -1,9 +1,5 @@
 /* Unit tests of the HDF5 archive: every dataset round trips, names tables, compression verified, bad files refused clearly. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tix_test.h"
 
 #include "tix_archive.h"
 #include "tix_err.h"
@@ -19,25 +15,21 @@
 #define T0 (INT64_C(1767225600) * 1000000000)
 #define N 10000 /* more than one batch and one chunk */
 
-static char s_dir[64], s_path[128];
+static char *s_dir, s_path[128]; /* the per-test directory, and the day's file in it */
 static const char *s_tiers[] = {"T1", "FRONTIER"};
 static const tix_archive_meta_t s_meta = {"v1", "00112233", s_tiers, 2};
 
 static int s_setup(void **state)
 {
     (void)state;
-    snprintf(s_dir, sizeof s_dir, "/tmp/tix-atest-XXXXXX");
-    if (!mkdtemp(s_dir))
-        return -1;
+    s_dir = tix_test_dir_new("atest");
     return tix_day_path(s_dir, DAY, ".h5", s_path, sizeof s_path);
 }
 
 static int s_teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", s_dir);
-    return system(cmd);
+    return tix_test_dir_destroy(&s_dir);
 }
 
 /* Record i of a deterministic mix: quotes, clock events, ticks, settlements. */

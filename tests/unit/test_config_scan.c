@@ -1,17 +1,8 @@
 /* Unit tests for what libconfig 1.5 would exit on or misread: bad @includes (file:line, no exit(2)) and integers, plain or with the L suffix, read as 64 bits and range-checked. */
-#define _XOPEN_SOURCE 700
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tix_test.h"
 
-#include "tix_config.h"
-#include "tix_diag.h"
 #include "tix_err.h"
-#include "tix_test_file.h"
 
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char s_dir[512];
+/* The per-test temporary directory, removed with everything in it after each test. */
+static char *s_dir;
 
 #define TIERS "tiers = ( { id = \"A\"; } );\n"
 #define REST "mapping = ( { provider = \"*\"; model = \"*\"; tier = \"A\"; } );\nfx = { USD = \"1\"; };\n"
@@ -27,21 +19,14 @@ static char s_dir[512];
 static int s_setup(void **state)
 {
     (void)state;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(s_dir, sizeof s_dir, "%s/tix-test-cfgscan-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    return mkdtemp(s_dir) ? 0 : -1;
-}
-
-static int s_rm(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(p);
+    s_dir = tix_test_dir_new("test-cfgscan");
+    return 0;
 }
 
 static int s_teardown(void **state)
 {
     (void)state;
-    return nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    return tix_test_dir_destroy(&s_dir);
 }
 
 /* Writes `text` to s_dir/name; returns the path. */
@@ -198,11 +183,16 @@ static void test_beyond_64_bits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_include_directory),        T(test_include_empty_name),
-        T(test_include_missing),          T(test_include_unreadable),
-        T(test_include_loop),             T(test_include_too_deep),
-        T(test_include_in_comment_or_string), T(test_l_suffix_read_as_64_bits),
-        T(test_l_suffix_out_of_range),    T(test_plain_beyond_32_bits),
+        T(test_include_directory),
+        T(test_include_empty_name),
+        T(test_include_missing),
+        T(test_include_unreadable),
+        T(test_include_loop),
+        T(test_include_too_deep),
+        T(test_include_in_comment_or_string),
+        T(test_l_suffix_read_as_64_bits),
+        T(test_l_suffix_out_of_range),
+        T(test_plain_beyond_32_bits),
         T(test_beyond_64_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,5 @@
 /* Unit tests for the replay CSV reader: header check, RFC 4180 quoting, NULL fields, errors naming file:line. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tix_test.h"
 
 #include "tix_csv.h"
 #include "tix_err.h"
@@ -11,22 +7,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define HDR TIX_CSV_HEADER "\n"
 
 typedef struct {
-    char dir[64];
-    char path[96];
+    char *dir;
+    char path[128]; /* dir/quotes.csv, kept: errors name it */
 } s_fix_t;
 
 static int s_setup(void **state)
 {
     s_fix_t *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/tix-csv-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/quotes.csv", f->dir);
+    f->dir = tix_test_dir_new("csv");
+    const char *path = tix_test_path(f->dir, "quotes.csv");
+    assert_true(strlen(path) < sizeof f->path);
+    memcpy(f->path, path, strlen(path) + 1);
     *state = f;
     return 0;
 }
@@ -34,18 +30,14 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     s_fix_t *f = *state;
-    unlink(f->path);
-    rmdir(f->dir);
+    assert_int_equal(tix_test_dir_destroy(&f->dir), 0);
     free(f);
     return 0;
 }
 
 static void s_write(const s_fix_t *f, const char *text)
 {
-    FILE *fp = fopen(f->path, "wb");
-    assert_non_null(fp);
-    fputs(text, fp);
-    assert_int_equal(fclose(fp), 0);
+    tix_test_write(f->dir, "quotes.csv", text);
 }
 
 static tix_csv_t *s_open(const s_fix_t *f, const char *text)
@@ -337,19 +329,22 @@ static void test_crlf(void **state)
     s_fails_at(f, TIX_CSV_HEADER "\r\n1767225600000000001,A,a,1m,USD,1,2,3,44\r\n1767225600000000000,A,a,1m,USD,1,2,3,44\r\n", 3);
 }
 
+/* A test inside the fixture: set up before it, torn down after it. */
+#define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_header, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_rows, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_empty_fields_null, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_quoted, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_put_field_roundtrip, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_field_count, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_recv_ns, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_not_utf8, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_blank_lines, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_crlf, s_setup, s_teardown),
+        T(test_header),
+        T(test_rows),
+        T(test_empty_fields_null),
+        T(test_quoted),
+        T(test_put_field_roundtrip),
+        T(test_field_count),
+        T(test_recv_ns),
+        T(test_not_utf8),
+        T(test_blank_lines),
+        T(test_crlf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

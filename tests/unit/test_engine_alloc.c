@@ -1,19 +1,8 @@
 /* Checks the engine's promise: no heap allocation per event once every pair has been seen. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include "tix_config.h"
-#include "tix_engine.h"
-#include "tix_normalize.h"
+#include "tix_test.h"
 #include "tix_time.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 /* Linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc: every allocation made by
  * tix code in this binary is counted while `s_counting` is set. */
@@ -38,26 +27,9 @@ void *__wrap_realloc(void *p, size_t n)
     return __real_realloc(p, n);
 }
 
-static long s_ticks, s_settlements;
-static void s_on_tick(void *arg, const tix_tick_t *t)
-{
-    (void)arg;
-    (void)t;
-    s_ticks++;
-}
-static void s_on_settlement(void *arg, const tix_settlement_t *s)
-{
-    (void)arg;
-    (void)s;
-    s_settlements++;
-}
-
 static void test_no_allocation_after_warmup(void **state)
 {
     (void)state;
-    char path[] = "/tmp/tix-alloc-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
     const char *conf =
         "tiers = ( { id = \"A\"; interval_ms = 100; min_providers = 2;\n"
         "            settlement = { time = \"00:01\"; window_min = 1; partitions = 1; }; },\n"
@@ -65,14 +37,12 @@ static void test_no_allocation_after_warmup(void **state)
         "mapping = ( { provider = \"*\"; model = \"a-*\"; tier = \"A\"; },\n"
         "            { provider = \"*\"; model = \"v-*\"; tier = \"V\"; } );\n"
         "fx = { USD = \"1\"; };\n";
-    assert_int_equal(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
-    close(fd);
-    tix_config_t *cfg = tix_config_load(path, NULL);
-    unlink(path);
-    assert_non_null(cfg);
-    tix_norm_t *norm = tix_norm_new(cfg);
-    tix_engine_sink_t sink = {s_on_tick, s_on_settlement, NULL};
-    tix_engine_t *eng = tix_engine_new(cfg, tix_norm_names(norm), &sink);
+    tix_test_conf_t c;
+    tix_test_conf_load(&c, conf);
+    tix_norm_t *norm = tix_norm_new(c.cfg);
+    tix_test_count_t count = {0, 0};
+    tix_engine_sink_t sink = tix_test_count_sink(&count);
+    tix_engine_t *eng = tix_engine_new(c.cfg, tix_norm_names(norm), &sink);
     assert_non_null(eng);
     enum { NP = 40, NM = 4 };
     tix_quote_t q[2 * NP * NM];
@@ -107,11 +77,11 @@ static void test_no_allocation_after_warmup(void **state)
     }
     s_counting = 0;
     assert_int_equal(s_allocs, 0);
-    assert_true(s_ticks > 1000);
-    assert_int_equal(s_settlements, 1);
+    assert_true(count.ticks > 1000);
+    assert_int_equal(count.settlements, 1);
     tix_engine_destroy(&eng);
     tix_norm_destroy(&norm);
-    tix_config_destroy(&cfg);
+    tix_test_conf_free(&c);
 }
 
 int main(void)

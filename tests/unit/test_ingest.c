@@ -1,9 +1,5 @@
 /* zmq_ingest hardening: CURVE keys and provider allowlists, bad_time, multipart and oversize messages, bounded logs, config errors. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tix_test.h"
 
 #include "../e2e/ingest_quote.h"
 #include "tix/wire.h"
@@ -24,7 +20,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-static char s_dir[64];
+static char *s_dir;                /* the group's temporary directory */
 static char s_ep[128];             /* the ingest endpoint (ipc: loopback only) */
 static tix_curve_key_t s_engine;   /* the ingest's key pair */
 static tix_curve_key_t s_col[3];   /* collectors A, B, and an unlisted one */
@@ -56,16 +52,6 @@ static void s_on_refused(void *arg, const tix_raw_quote_t *raw, const tix_norm_e
     s_got.by_reason[err->reason]++;
 }
 
-static void s_write(const char *name, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", s_dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-}
-
 static void s_key(const char *base, tix_curve_key_t *k)
 {
     char path[256];
@@ -78,9 +64,7 @@ static void s_key(const char *base, tix_curve_key_t *k)
 static int s_setup_all(void **state)
 {
     (void)state;
-    snprintf(s_dir, sizeof s_dir, "/tmp/tix-ingest-XXXXXX");
-    if (!mkdtemp(s_dir))
-        return -1;
+    s_dir = tix_test_dir_new("ingest");
     snprintf(s_ep, sizeof s_ep, "ipc://%s/ingest.sock", s_dir);
     s_key("engine", &s_engine);
     s_key("col-a", &s_col[0]);
@@ -92,24 +76,20 @@ static int s_setup_all(void **state)
 static int s_teardown_all(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tix_test_dir_destroy(&s_dir);
 }
 
 /* A configuration with one zmq_ingest provider whose extra keys are `extra`. */
 static tix_config_t *s_conf(const char *url, const char *extra)
 {
-    char text[2048], path[256];
+    char text[2048];
     snprintf(text, sizeof text,
              "tiers = ( { id = \"A\"; name = \"tier A\"; interval_ms = 1000; } );\n"
              "mapping = ( { provider = \"*\"; model = \"*\"; tier = \"A\"; } );\n"
              "fx = { USD = \"1\"; };\n"
              "providers = ( { name = \"collectors\"; kind = \"zmq_ingest\";\n"
              "  url = \"%s\"; %s } );\n", url, extra);
-    s_write("tix.conf", text);
-    snprintf(path, sizeof path, "%s/tix.conf", s_dir);
-    return tix_config_load(path, NULL);
+    return tix_test_config_try(s_dir, text, NULL);
 }
 
 typedef struct {
@@ -192,7 +172,7 @@ static void s_allow(const char *a_line, const char *b_line)
     char text[512];
     snprintf(text, sizeof text, "# collectors\n%s %s\n%s%s%s", s_col[0].pub, a_line,
              b_line ? s_col[1].pub : "", b_line ? " " : "", b_line ? b_line : "");
-    s_write("collectors.allow", text);
+    tix_test_write(s_dir, "collectors.allow", text);
 }
 
 /* An intruder without a key, or with a key not listed, delivers nothing; a listed one does. */
@@ -417,13 +397,13 @@ static void test_ingest_config_errors(void **state)
     s_check("tcp://0.0.0.0:5599", half, "collectors_allow is missing");
     char text[256];
     snprintf(text, sizeof text, "%s\n", s_col[0].pub); /* a collector key must name providers */
-    s_write("bad.allow", text);
+    tix_test_write(s_dir, "bad.allow", text);
     s_check("tcp://0.0.0.0:5599", bad, "bad.allow:1: collector key");
     snprintf(text, sizeof text, "%s a,,b\n", s_col[0].pub);
-    s_write("bad.allow", text);
+    tix_test_write(s_dir, "bad.allow", text);
     s_check("tcp://0.0.0.0:5599", bad, "bad.allow:1: provider list");
     snprintf(text, sizeof text, "%s *\n%s a\n", s_col[0].pub, s_col[0].pub);
-    s_write("bad.allow", text);
+    tix_test_write(s_dir, "bad.allow", text);
     s_check("tcp://0.0.0.0:5599", bad, "bad.allow:2: collector key");
     char path[256];
     snprintf(path, sizeof path, "%s/engine.curve.key", s_dir);
@@ -438,7 +418,7 @@ static void test_ingest_allowlist_formats(void **state)
     (void)state;
     char text[512], path[256];
     snprintf(text, sizeof text, "# clients\n%s openai,x\n%s\n", s_col[0].pub, s_col[1].pub);
-    s_write("clients.allow", text);
+    tix_test_write(s_dir, "clients.allow", text);
     snprintf(path, sizeof path, "%s/clients.allow", s_dir);
     tix_allow_t *c = tix_allow_load(path, TIX_ALLOW_CLIENTS);
     assert_non_null(c);
@@ -448,7 +428,7 @@ static void test_ingest_allowlist_formats(void **state)
     tix_allow_destroy(&c);
     assert_null(tix_allow_load(path, TIX_ALLOW_COLLECTORS)); /* col-b names no providers */
     snprintf(text, sizeof text, "%s openai,x\n%s *\n", s_col[0].pub, s_col[1].pub);
-    s_write("collectors.allow", text);
+    tix_test_write(s_dir, "collectors.allow", text);
     snprintf(path, sizeof path, "%s/collectors.allow", s_dir);
     c = tix_allow_load(path, TIX_ALLOW_COLLECTORS);
     assert_non_null(c);
@@ -470,7 +450,7 @@ static void test_ingest_forward_keys(void **state)
     snprintf(path, sizeof path, "%s/fwd.conf", s_dir);
     snprintf(text, sizeof text, "%scollector = { forward = [ \"%s\" ]; forward_server_key = "
              "\"%s/engine.curve.pub\"; };\n", base, s_ep, s_dir);
-    s_write("fwd.conf", text);
+    tix_test_write(s_dir, "fwd.conf", text);
     tix_config_t *cfg = tix_config_load(path, NULL);
     assert_non_null(cfg);
     assert_int_equal(tix_forward_check(cfg), -1);
@@ -479,7 +459,7 @@ static void test_ingest_forward_keys(void **state)
     snprintf(text, sizeof text, "%scollector = { forward = [ \"%s\" ]; forward_server_key = "
              "\"%s/engine.curve.pub\"; forward_client_key = \"%s/col-a.curve.key\"; };\n", base,
              s_ep, s_dir, s_dir);
-    s_write("fwd.conf", text);
+    tix_test_write(s_dir, "fwd.conf", text);
     cfg = tix_config_load(path, NULL);
     assert_non_null(cfg);
     assert_int_equal(tix_forward_check(cfg), 0);

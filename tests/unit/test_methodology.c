@@ -1,9 +1,5 @@
 /* Unit tests for the pure arithmetic of METHODOLOGY-v1 §1, §8–§10: medians, MAD filter, sort, capped shares, weighted median. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tix_test.h"
 
 #include "tix_methodology.h"
 
@@ -12,16 +8,13 @@
 
 #define USD(x) ((int64_t)((x) * 1000000000.0 + 0.5)) /* only for literal test values */
 
-/* A fixed-seed xorshift64* generator: the tests are reproducible. */
-static uint64_t s_rng = 0x9e3779b97f4a7c15u;
-static uint64_t s_next(void)
-{
-    s_rng ^= s_rng >> 12;
-    s_rng ^= s_rng << 25;
-    s_rng ^= s_rng >> 27;
-    return s_rng * 0x2545f4914f6cdd1du;
-}
-static int64_t s_range(int64_t lo, int64_t hi) { return lo + (int64_t)(s_next() % (uint64_t)(hi - lo + 1)); }
+/* The tables below hold the cases that mirror METHODOLOGY-v1's rules and worked example (§16),
+ * one row each with the rule it comes from, so that METHODOLOGY-v2's examples (§22) join as
+ * rows. Masks read one character per observation: 'x' excluded (or 'c' capped), '.' not. */
+
+#define S_ROWS(t) (t), sizeof(t) / sizeof(t)[0]
+
+static const char *const s_names[8] = {"a", "b", "c", "d", "e", "f", "g", "h"};
 
 static tix_obs_t s_obs(tix_price_t obs, const char *name, int64_t volume)
 {
@@ -35,65 +28,78 @@ static tix_obs_t s_obs(tix_price_t obs, const char *name, int64_t volume)
 
 /* ---- §1 median ---------------------------------------------------------------------- */
 
+typedef struct {
+    const char *rule;
+    size_t n;
+    int64_t x[8]; /* as given: tix_median sorts them in place */
+    int64_t want;
+} s_median_case_t;
+
+static const s_median_case_t s_median_odd[] = {
+    {"§1", 3, {5, 1, 3}, 3},
+    {"§1", 5, {9, 7, 7, 1, 100}, 7},
+    {"§16 M of A, B, C", 3, {USD(10.4), USD(9.8), USD(10.0)}, USD(10.0)},
+};
+
+static const s_median_case_t s_median_even[] = {
+    {"§1 round(1.5) = 2", 2, {1, 2}, 2},
+    {"§1", 2, {2, 1}, 2},
+    {"§1 round(2.5) = 3, not banker's 2", 2, {1, 4}, 3},
+    {"§1", 4, {40, 10, 30, 20}, 25},
+    {"§1 round(0.5) = 1", 4, {0, 0, 1, 1000}, 1},
+    {"§1", 2, {3, 3}, 3},
+    {"§1 no overflow (128-bit sum)", 2, {INT64_MAX - 1, INT64_MAX - 2}, INT64_MAX - 1},
+    {"§1 half away from zero, negatives", 2, {-1, -2}, -2},
+    {"§16 D = round((0.2 + 0.4) / 2)", 4, {USD(0.2), USD(0.2), USD(0.4), USD(19.8)}, USD(0.3)},
+};
+
+static const s_median_case_t s_median_single[] = {
+    {"§1", 1, {42}, 42},
+    {"§1", 1, {0}, 0},
+};
+
+/* Each row's median, and its values sorted in place. */
+static void s_median_table(const s_median_case_t *rows, size_t nrows)
+{
+    for (size_t r = 0; r < nrows; r++) {
+        int64_t x[8];
+        memcpy(x, rows[r].x, sizeof x);
+        int64_t got = tix_median(x, rows[r].n);
+        if (got != rows[r].want)
+            fail_msg("%s (row %zu): median %lld, expected %lld", rows[r].rule, r, (long long)got,
+                     (long long)rows[r].want);
+        for (size_t i = 1; i < rows[r].n; i++)
+            assert_true(x[i - 1] <= x[i]);
+    }
+}
+
 static void test_median_odd(void **state)
 {
     (void)state;
-    int64_t a[] = {5, 1, 3};
-    assert_int_equal(tix_median(a, 3), 3);
-    /* sorted in place */
-    assert_int_equal(a[0], 1);
-    assert_int_equal(a[1], 3);
-    assert_int_equal(a[2], 5);
-    int64_t b[] = {9, 7, 7, 1, 100};
-    assert_int_equal(tix_median(b, 5), 7);
-    int64_t c[] = {USD(10.4), USD(9.8), USD(10.0)};
-    assert_int_equal(tix_median(c, 3), USD(10.0));
+    s_median_table(S_ROWS(s_median_odd));
 }
 
 static void test_median_even_rounds_half_away(void **state)
 {
     (void)state;
-    int64_t a[] = {1, 2};
-    assert_int_equal(tix_median(a, 2), 2); /* round(1.5) = 2 */
-    int64_t b[] = {2, 1};
-    assert_int_equal(tix_median(b, 2), 2);
-    int64_t c[] = {1, 4};
-    assert_int_equal(tix_median(c, 2), 3); /* round(2.5) = 3, not banker's 2 */
-    int64_t d[] = {40, 10, 30, 20};
-    assert_int_equal(tix_median(d, 4), 25);
-    int64_t e[] = {0, 0, 1, 1000};
-    assert_int_equal(tix_median(e, 4), 1); /* round(0.5) = 1 */
-    int64_t f[] = {3, 3};
-    assert_int_equal(tix_median(f, 2), 3);
-    /* no overflow on large values (128-bit sum) */
-    int64_t g[] = {INT64_MAX - 1, INT64_MAX - 2};
-    assert_int_equal(tix_median(g, 2), INT64_MAX - 1);
-    /* half away from zero holds for negatives too */
-    int64_t h[] = {-1, -2};
-    assert_int_equal(tix_median(h, 2), -2);
-    /* §16: D = round((0.2 + 0.4) / 2) = 0.3 */
-    int64_t i[] = {USD(0.2), USD(0.2), USD(0.4), USD(19.8)};
-    assert_int_equal(tix_median(i, 4), USD(0.3));
+    s_median_table(S_ROWS(s_median_even));
 }
 
 static void test_median_single(void **state)
 {
     (void)state;
-    int64_t a[] = {42};
-    assert_int_equal(tix_median(a, 1), 42);
-    int64_t b[] = {0};
-    assert_int_equal(tix_median(b, 1), 0);
+    s_median_table(S_ROWS(s_median_single));
 }
 
 static void test_median_large(void **state)
 {
     (void)state;
-    s_rng = 4242;
+    tix_test_rng_t rng = tix_test_rng_state(4242);
     for (int round = 0; round < 200; round++) {
-        size_t n = (size_t)s_range(1, 300);
+        size_t n = (size_t)tix_test_rng_range(&rng, 1, 300);
         int64_t x[300], ref[300];
         for (size_t i = 0; i < n; i++)
-            ref[i] = x[i] = s_range(0, 50) * 1000 + s_range(0, 1);
+            ref[i] = x[i] = tix_test_rng_range(&rng, 0, 50) * 1000 + tix_test_rng_range(&rng, 0, 1);
         for (size_t i = 1; i < n; i++) /* reference: insertion sort */
             for (size_t j = i; j > 0 && ref[j - 1] > ref[j]; j--) {
                 int64_t t = ref[j];
@@ -108,109 +114,100 @@ static void test_median_large(void **state)
 
 /* ---- §8 outlier filter -------------------------------------------------------------- */
 
+typedef struct {
+    const char *rule;
+    size_t n;
+    int64_t obs[5];
+    int64_t k, band_bp;
+    size_t want;          /* how many are excluded */
+    const char *excluded; /* mask */
+} s_outlier_case_t;
+
+static const s_outlier_case_t s_outlier_small_n[] = {
+    {"§8 n < 3: nothing excluded", 2, {1, 1000000000000}, 3, 500, 0, ".."},
+    {"§8 n < 3", 1, {5}, 3, 500, 0, "."},
+};
+
+static const s_outlier_case_t s_outlier_example[] = {
+    /* M = 10.2, D = 0.3, thr = max(floor(0.3 × 4.4478), floor(10.2 × 0.05)) = 1.33434 */
+    {"§16", 4, {USD(10.0), USD(10.4), USD(9.8), USD(30.0)}, 3, 500, 1, "...x"},
+    /* with E at 10.2: M = 10.2, devs 0.2 0.2 0.4 19.8 0 → D = 0.2, thr = max(0.88956, 0.51) */
+    {"§16 with E", 5, {USD(10.0), USD(10.4), USD(9.8), USD(30.0), USD(10.2)}, 3, 500, 1, "...x."},
+};
+
+static const s_outlier_case_t s_outlier_mad[] = {
+    /* M = 1000; |devs| 0 10 10 44 45 → D = 10; by MAD floor(10 × 1.4826 × 3) = 44; by band
+     * (100 bp) 10; thr = 44: 956 exactly at it (kept), 1045 one above (excluded), 990/1010
+     * beyond the band (kept by MAD) */
+    {"§8 MAD decides", 5, {1000, 1010, 990, 956, 1045}, 3, 100, 1, "....x"},
+    /* k = 0 removes the MAD term: thr = 10 by band; 990/1010 are exactly at it */
+    {"§8 k = 0", 5, {1000, 1010, 990, 956, 1045}, 0, 100, 2, "...xx"},
+    /* a larger k widens it: k = 4 → floor(10 × 5.9304) = 59 */
+    {"§8 k = 4", 5, {1000, 1010, 990, 956, 1045}, 4, 100, 0, "....."},
+    /* the MAD term is floored, not rounded: M = 1000, |devs| 0 2 2 9 100 → D = 2,
+     * floor(2 × 4.4478 = 8.8956) = 8 (band 0): the provider 9 away is out */
+    {"§8 MAD term floored", 5, {1000, 1002, 998, 991, 1100}, 3, 0, 2, "...xx"},
+    {"§8 8 away: exactly at thr", 5, {1000, 1002, 998, 992, 1100}, 3, 0, 1, "....x"},
+};
+
+static const s_outlier_case_t s_outlier_band[] = {
+    /* M = 1000, |devs| 0 0 0 50 51 → D = 0 (MAD term 0); band 500 bp → thr = 50 */
+    {"§8 band decides", 5, {1000, 1000, 1000, 950, 1051}, 3, 500, 1, "....x"},
+    /* band floored: M = 1999, 500 bp → 99; devs 0 99 99 → D = 99 → MAD term 440 decides */
+    {"§8 band floored", 3, {1999, 1900, 2098}, 3, 500, 0, "..."},
+    {"§8 k = 0: thr = 99, both at 99 kept", 3, {1999, 1900, 2098}, 0, 500, 0, "..."},
+    {"§8 k = 0: dev 100 > 99", 3, {1999, 1900, 2099}, 0, 500, 1, "..x"},
+    {"§8 band 0, k 0: all off the median go", 4, {10, 10, 10, 11}, 0, 0, 1, "...x"},
+};
+
+/* Each row through tix_outlier_filter, every flag set beforehand (stale flags are reset):
+ * the count, each flag, and the observations untouched in their order. */
+static void s_outlier_table(const s_outlier_case_t *rows, size_t nrows)
+{
+    for (size_t r = 0; r < nrows; r++) {
+        const s_outlier_case_t *c = &rows[r];
+        tix_obs_t o[5];
+        int64_t scratch[5];
+        for (size_t i = 0; i < c->n; i++) {
+            o[i] = s_obs(c->obs[i], s_names[i], 0);
+            o[i].excluded = true;
+        }
+        size_t got = tix_outlier_filter(o, c->n, c->k, c->band_bp, scratch);
+        if (got != c->want)
+            fail_msg("%s (row %zu): %zu excluded, expected %zu", c->rule, r, got, c->want);
+        assert_int_equal(strlen(c->excluded), c->n);
+        for (size_t i = 0; i < c->n; i++) {
+            if (o[i].excluded != (c->excluded[i] == 'x'))
+                fail_msg("%s (row %zu): observation %zu %s", c->rule, r, i,
+                         o[i].excluded ? "excluded" : "kept");
+            assert_int_equal(o[i].obs, c->obs[i]);
+        }
+    }
+}
+
+
 static void test_outlier_small_n(void **state)
 {
     (void)state;
-    int64_t scratch[2];
-    tix_obs_t o[2] = {s_obs(1, "a", 0), s_obs(1000000000000, "b", 0)};
-    o[0].excluded = o[1].excluded = true; /* stale flags are reset */
-    assert_int_equal(tix_outlier_filter(o, 2, 3, 500, scratch), 0);
-    assert_false(o[0].excluded);
-    assert_false(o[1].excluded);
-    tix_obs_t one = s_obs(5, "a", 0);
-    one.excluded = true;
-    assert_int_equal(tix_outlier_filter(&one, 1, 3, 500, scratch), 0);
-    assert_false(one.excluded);
+    s_outlier_table(S_ROWS(s_outlier_small_n));
 }
 
 static void test_outlier_worked_example(void **state)
 {
     (void)state;
-    /* §16: M = 10.2, D = 0.3, thr = max(floor(0.3 × 4.4478), floor(10.2 × 0.05)) = 1.33434 */
-    int64_t scratch[4];
-    tix_obs_t o[4] = {s_obs(USD(10.0), "A", 0), s_obs(USD(10.4), "B", 0),
-                      s_obs(USD(9.8), "C", 0), s_obs(USD(30.0), "D", 0)};
-    assert_int_equal(tix_outlier_filter(o, 4, 3, 500, scratch), 1);
-    assert_false(o[0].excluded);
-    assert_false(o[1].excluded);
-    assert_false(o[2].excluded);
-    assert_true(o[3].excluded);
-    /* the observations themselves are untouched, in their order */
-    assert_int_equal(o[0].obs, USD(10.0));
-    assert_int_equal(o[3].obs, USD(30.0));
-    tix_obs_t p[5] = {s_obs(USD(10.0), "A", 0), s_obs(USD(10.4), "B", 0),
-                      s_obs(USD(9.8), "C", 0), s_obs(USD(30.0), "D", 0),
-                      s_obs(USD(10.2), "E", 0)};
-    /* with E at 10.2: M = 10.2, devs 0.2 0.2 0.4 19.8 0 → D = 0.2, thr = max(0.88956, 0.51) */
-    int64_t scratch5[5];
-    assert_int_equal(tix_outlier_filter(p, 5, 3, 500, scratch5), 1);
-    assert_true(p[3].excluded);
+    s_outlier_table(S_ROWS(s_outlier_example));
 }
 
 static void test_outlier_mad_decides(void **state)
 {
     (void)state;
-    /* M = 1000; |devs| 0 10 10 44 45 → D = 10; by MAD floor(10 × 1.4826 × 3) = 44;
-     * by band (100 bp) floor(1000 × 0.01) = 10; thr = 44: 956 is exactly at it (kept),
-     * 1045 is one above (excluded), and 990/1010 lie beyond the band (kept by MAD). */
-    int64_t scratch[5];
-    tix_obs_t o[5] = {s_obs(1000, "a", 0), s_obs(1010, "b", 0), s_obs(990, "c", 0),
-                      s_obs(956, "d", 0), s_obs(1045, "e", 0)};
-    assert_int_equal(tix_outlier_filter(o, 5, 3, 100, scratch), 1);
-    assert_false(o[0].excluded);
-    assert_false(o[1].excluded);
-    assert_false(o[2].excluded);
-    assert_false(o[3].excluded);
-    assert_true(o[4].excluded);
-    /* k = 0 removes the MAD term: thr = 10 by band; 990/1010 are exactly at it */
-    assert_int_equal(tix_outlier_filter(o, 5, 0, 100, scratch), 2);
-    assert_false(o[0].excluded);
-    assert_false(o[1].excluded);
-    assert_false(o[2].excluded);
-    assert_true(o[3].excluded);
-    assert_true(o[4].excluded);
-    /* a larger k widens it: k = 4 → floor(10 × 5.9304) = 59 */
-    assert_int_equal(tix_outlier_filter(o, 5, 4, 100, scratch), 0);
-    /* the MAD term is floored, not rounded: M = 1000, |devs| 0 2 2 9 100 → D = 2,
-     * floor(2 × 4.4478 = 8.8956) = 8 (band 0): the provider 9 away is out */
-    tix_obs_t p[5] = {s_obs(1000, "a", 0), s_obs(1002, "b", 0), s_obs(998, "c", 0),
-                      s_obs(991, "d", 0), s_obs(1100, "e", 0)};
-    assert_int_equal(tix_outlier_filter(p, 5, 3, 0, scratch), 2);
-    assert_false(p[1].excluded);
-    assert_false(p[2].excluded);
-    assert_true(p[3].excluded);
-    assert_true(p[4].excluded);
-    p[3].obs = 992; /* 8 away: exactly at the threshold */
-    assert_int_equal(tix_outlier_filter(p, 5, 3, 0, scratch), 1);
-    assert_false(p[3].excluded);
+    s_outlier_table(S_ROWS(s_outlier_mad));
 }
 
 static void test_outlier_band_decides(void **state)
 {
     (void)state;
-    /* M = 1000, |devs| 0 0 0 50 51 → D = 0 (MAD term 0); band 500 bp → thr = 50:
-     * 950 exactly at the threshold is kept, 1051 is excluded. */
-    int64_t scratch[5];
-    tix_obs_t o[5] = {s_obs(1000, "a", 0), s_obs(1000, "b", 0), s_obs(1000, "c", 0),
-                      s_obs(950, "d", 0), s_obs(1051, "e", 0)};
-    assert_int_equal(tix_outlier_filter(o, 5, 3, 500, scratch), 1);
-    assert_false(o[3].excluded);
-    assert_true(o[4].excluded);
-    /* floor of the band: M = 1999, 500 bp → floor(99.95) = 99 */
-    tix_obs_t p[3] = {s_obs(1999, "a", 0), s_obs(1900, "b", 0), s_obs(2098, "c", 0)};
-    /* devs 0 99 99 → D = 99 → MAD term floor(99 × 4.4478) = 440 decides: nothing out */
-    assert_int_equal(tix_outlier_filter(p, 3, 3, 500, scratch), 0);
-    /* k = 0: thr = 99; both at exactly 99 are kept */
-    assert_int_equal(tix_outlier_filter(p, 3, 0, 500, scratch), 0);
-    p[2].obs = 2099; /* dev 100 > 99 */
-    assert_int_equal(tix_outlier_filter(p, 3, 0, 500, scratch), 1);
-    assert_true(p[2].excluded);
-    assert_false(p[1].excluded);
-    /* band 0 and k 0: everything off the median goes */
-    tix_obs_t q[4] = {s_obs(10, "a", 0), s_obs(10, "b", 0), s_obs(10, "c", 0),
-                      s_obs(11, "d", 0)};
-    assert_int_equal(tix_outlier_filter(q, 4, 0, 0, scratch), 1);
-    assert_true(q[3].excluded);
+    s_outlier_table(S_ROWS(s_outlier_band));
 }
 
 /* ---- §10 sort ----------------------------------------------------------------------- */
@@ -257,21 +254,21 @@ static void test_obs_sort_large(void **state)
 {
     (void)state;
     static const char *names[] = {"a", "B", "b", "\x80", "ab", "A", "\xff", "zz", "0", "_"};
-    s_rng = 99;
+    tix_test_rng_t rng = tix_test_rng_state(99);
     for (int round = 0; round < 100; round++) {
-        size_t n = (size_t)s_range(1, 10);
+        size_t n = (size_t)tix_test_rng_range(&rng, 1, 10);
         tix_obs_t o[10];
         int perm[10];
         for (size_t i = 0; i < n; i++)
             perm[i] = (int)i;
         for (size_t i = n; i > 1; i--) {
-            size_t k = (size_t)s_range(0, (int64_t)i - 1);
+            size_t k = (size_t)tix_test_rng_range(&rng, 0, (int64_t)i - 1);
             int t = perm[i - 1];
             perm[i - 1] = perm[k];
             perm[k] = t;
         }
         for (size_t i = 0; i < n; i++) /* unique names, frequent equal observations */
-            o[i] = s_obs(s_range(0, 2), names[perm[i]], 0);
+            o[i] = s_obs(tix_test_rng_range(&rng, 0, 2), names[perm[i]], 0);
         tix_obs_sort(o, n);
         for (size_t i = 1; i < n; i++) {
             assert_true(o[i - 1].obs <= o[i].obs);
@@ -291,105 +288,114 @@ static double s_sum_shares(const tix_obs_t *o, size_t n)
     return s;
 }
 
+typedef struct {
+    const char *rule;
+    size_t n;
+    int64_t volume[5]; /* observations 1, 2, 3, ... in that (rule 10) order */
+    int64_t cap_bp;
+    bool possible; /* tix_volume_shares' answer; false: equal weights instead */
+    double share[5];
+    const char *capped; /* mask */
+} s_shares_case_t;
+
+static const s_shares_case_t s_shares_simple[] = {
+    {"§9 none above the cap", 4, {30, 25, 25, 20}, 3500, true, {0.30, 0.25, 0.25, 0.20}, "...."},
+    {"§9 exactly at the cap is not above it", 2, {50, 50}, 5000, true, {0.5, 0.5}, ".."},
+};
+
+static const s_shares_case_t s_shares_one_capped[] = {
+    /* 0.5 > 0.35 → capped; R = 0.65 over 50: 0.26, 0.26, 0.13 */
+    {"§9 one capped", 4, {50, 20, 20, 10}, 3500, true, {0.35, 0.26, 0.26, 0.13}, "c..."},
+};
+
+static const s_shares_case_t s_shares_second_iteration[] = {
+    /* first pass: 0.6 capped, 0.3 not; second: R = 0.65 over 40 → 0.4875 > 0.35 capped;
+     * third: R = 0.3 over 10 → 0.15, 0.15 */
+    {"§9 capped on the second pass", 4, {5, 60, 30, 5}, 3500, true, {0.15, 0.35, 0.35, 0.15},
+     ".cc."},
+};
+
+static const s_shares_case_t s_shares_impossible[] = {
+    {"§9 n_used × cap_bp = 7000 < 10000", 2, {90, 5}, 3500, false, {0}, ""},
+    {"§9 9999 < 10000", 3, {90, 5, 5}, 3333, false, {0}, ""},
+    {"§9 9999 < 10000, alone", 1, {90}, 9999, false, {0}, ""},
+    {"§9 3 × 3334 = 10002: possible", 3, {90, 5, 5}, 3334, true, {0.3334, 0.3333, 0.3333},
+     "c.."},
+    {"§9 exactly 10000: possible", 2, {90, 10}, 5000, true, {0.5, 0.5}, "c."},
+};
+
+static const s_shares_case_t s_shares_all_zero[] = {
+    {"§9 no volume at all", 4, {0, 0, 0, 0}, 3500, false, {0}, ""},
+};
+
+/* Each row through tix_volume_shares: possible or not, then each share, each capped flag and
+ * a sum of one. */
+static void s_shares_table(const s_shares_case_t *rows, size_t nrows)
+{
+    for (size_t r = 0; r < nrows; r++) {
+        const s_shares_case_t *c = &rows[r];
+        tix_obs_t o[5];
+        for (size_t i = 0; i < c->n; i++)
+            o[i] = s_obs((int64_t)i + 1, s_names[i], c->volume[i]);
+        bool got = tix_volume_shares(o, c->n, c->cap_bp);
+        if (got != c->possible)
+            fail_msg("%s (row %zu): %s, expected otherwise", c->rule, r,
+                     got ? "possible" : "impossible");
+        if (!got)
+            continue;
+        assert_int_equal(strlen(c->capped), c->n);
+        for (size_t i = 0; i < c->n; i++) {
+            if (fabs(o[i].share - c->share[i]) > 1e-12 || o[i].capped != (c->capped[i] == 'c'))
+                fail_msg("%s (row %zu): share %zu is %.15g%s, expected %.15g%s", c->rule, r, i,
+                         o[i].share, o[i].capped ? " (capped)" : "", c->share[i],
+                         c->capped[i] == 'c' ? " (capped)" : "");
+        }
+        assert_float_equal(s_sum_shares(o, c->n), 1.0, 1e-12);
+    }
+}
+
 static void test_shares_simple(void **state)
 {
     (void)state;
-    tix_obs_t o[4] = {s_obs(1, "a", 30), s_obs(2, "b", 25), s_obs(3, "c", 25),
-                      s_obs(4, "d", 20)};
-    assert_true(tix_volume_shares(o, 4, 3500));
-    assert_float_equal(o[0].share, 0.30, 1e-12);
-    assert_float_equal(o[1].share, 0.25, 1e-12);
-    assert_float_equal(o[2].share, 0.25, 1e-12);
-    assert_float_equal(o[3].share, 0.20, 1e-12);
-    for (int i = 0; i < 4; i++)
-        assert_false(o[i].capped);
-    assert_float_equal(s_sum_shares(o, 4), 1.0, 1e-12);
-    /* exactly at the cap is not above it */
-    tix_obs_t p[2] = {s_obs(1, "a", 50), s_obs(2, "b", 50)};
-    assert_true(tix_volume_shares(p, 2, 5000));
-    assert_false(p[0].capped);
-    assert_false(p[1].capped);
-    assert_float_equal(p[0].share, 0.5, 1e-12);
+    s_shares_table(S_ROWS(s_shares_simple));
 }
 
 static void test_shares_one_capped(void **state)
 {
     (void)state;
-    /* 0.5 > 0.35 → capped; R = 0.65 over 50: 0.26, 0.26, 0.13 */
-    tix_obs_t o[4] = {s_obs(1, "a", 50), s_obs(2, "b", 20), s_obs(3, "c", 20),
-                      s_obs(4, "d", 10)};
-    assert_true(tix_volume_shares(o, 4, 3500));
-    assert_true(o[0].capped);
-    assert_false(o[1].capped);
-    assert_false(o[2].capped);
-    assert_false(o[3].capped);
-    assert_float_equal(o[0].share, 0.35, 1e-12);
-    assert_float_equal(o[1].share, 0.26, 1e-12);
-    assert_float_equal(o[2].share, 0.26, 1e-12);
-    assert_float_equal(o[3].share, 0.13, 1e-12);
-    assert_float_equal(s_sum_shares(o, 4), 1.0, 1e-12);
+    s_shares_table(S_ROWS(s_shares_one_capped));
 }
 
 static void test_shares_second_iteration(void **state)
 {
     (void)state;
-    /* first pass: 0.6 capped, 0.3 not; second: R = 0.65 over 40 → 0.4875 > 0.35 capped;
-     * third: R = 0.3 over 10 → 0.15, 0.15. */
-    tix_obs_t o[4] = {s_obs(1, "a", 5), s_obs(2, "b", 60), s_obs(3, "c", 30),
-                      s_obs(4, "d", 5)};
-    assert_true(tix_volume_shares(o, 4, 3500));
-    assert_false(o[0].capped);
-    assert_true(o[1].capped);
-    assert_true(o[2].capped);
-    assert_false(o[3].capped);
-    assert_float_equal(o[0].share, 0.15, 1e-12);
-    assert_float_equal(o[1].share, 0.35, 1e-12);
-    assert_float_equal(o[2].share, 0.35, 1e-12);
-    assert_float_equal(o[3].share, 0.15, 1e-12);
-    assert_float_equal(s_sum_shares(o, 4), 1.0, 1e-12);
+    s_shares_table(S_ROWS(s_shares_second_iteration));
 }
 
 static void test_shares_impossible(void **state)
 {
     (void)state;
-    /* n_used × cap_bp < 10000: equal weights instead */
-    tix_obs_t o[3] = {s_obs(1, "a", 90), s_obs(2, "b", 5), s_obs(3, "c", 5)};
-    assert_false(tix_volume_shares(o, 2, 3500)); /* 7000 */
-    assert_false(tix_volume_shares(o, 3, 3333)); /* 9999 */
-    assert_false(tix_volume_shares(o, 1, 9999));
-    /* 3 × 3334 = 10002: possible, everyone close to a third */
-    assert_true(tix_volume_shares(o, 3, 3334));
-    assert_true(o[0].capped);
-    assert_float_equal(s_sum_shares(o, 3), 1.0, 1e-12);
-    assert_float_equal(o[0].share, 0.3334, 1e-12);
-    assert_float_equal(o[1].share, 0.3333, 1e-12);
-    assert_float_equal(o[2].share, 0.3333, 1e-12);
-    /* exactly 10000: possible */
-    tix_obs_t p[2] = {s_obs(1, "a", 90), s_obs(2, "b", 10)};
-    assert_true(tix_volume_shares(p, 2, 5000));
-    assert_float_equal(p[0].share, 0.5, 1e-12);
-    assert_float_equal(p[1].share, 0.5, 1e-12);
+    s_shares_table(S_ROWS(s_shares_impossible));
 }
 
 static void test_shares_all_zero(void **state)
 {
     (void)state;
-    tix_obs_t o[4] = {s_obs(1, "a", 0), s_obs(2, "b", 0), s_obs(3, "c", 0), s_obs(4, "d", 0)};
-    assert_false(tix_volume_shares(o, 4, 3500));
+    s_shares_table(S_ROWS(s_shares_all_zero));
 }
 
 static void test_shares_sum_to_one(void **state)
 {
     (void)state;
-    s_rng = 12345;
+    tix_test_rng_t rng = tix_test_rng_state(12345);
     for (int round = 0; round < 2000; round++) {
-        size_t n = (size_t)s_range(1, 12);
-        int64_t cap = s_range(1, 10000);
+        size_t n = (size_t)tix_test_rng_range(&rng, 1, 12);
+        int64_t cap = tix_test_rng_range(&rng, 1, 10000);
         tix_obs_t o[12];
         int64_t total = 0;
         for (size_t i = 0; i < n; i++) {
             /* positive volumes: with every uncapped volume zero §9 divides 0 by 0 */
-            int64_t v = s_range(1, INT64_C(1) << s_range(1, 50));
+            int64_t v = tix_test_rng_range(&rng, 1, INT64_C(1) << tix_test_rng_range(&rng, 1, 50));
             o[i] = s_obs((int64_t)i, "p", v);
             total += v;
         }
@@ -412,66 +418,83 @@ static void test_shares_sum_to_one(void **state)
 
 /* ---- §10 weighted median ------------------------------------------------------------ */
 
+typedef struct {
+    const char *rule;
+    size_t n;
+    int64_t obs[5]; /* sorted, as rule 10 takes them */
+    double share[5];
+    bool by_share; /* false: equal weights, shares ignored */
+    int64_t want;
+} s_wmedian_case_t;
+
+static const s_wmedian_case_t s_wmedian_equal[] = {
+    {"§10 equal weights = §1 median", 1, {1, 2, 3, 4}, {0}, false, 1},
+    {"§10", 2, {1, 2, 3, 4}, {0}, false, 2},
+    {"§10", 3, {1, 2, 3, 4}, {0}, false, 2},
+    {"§10 2.5 rounds away", 4, {1, 2, 3, 4}, {0}, false, 3},
+};
+
+static const s_wmedian_case_t s_wmedian_tie[] = {
+    /* quarters are exact in binary: C_2 = 0.5, 2·C_2 == W → round((11 + 12) / 2) = 12 */
+    {"§10 2·C_k == W", 4, {10, 11, 12, 13}, {0.25, 0.25, 0.25, 0.25}, true, 12},
+    {"§10 halves", 2, {1, 2}, {0.5, 0.5}, true, 2},
+    /* uneven shares with an exact tie after the first: 0.5 | 0.25 0.25 → round(150.5) */
+    {"§10 tie after the first", 3, {100, 201, 300}, {0.5, 0.25, 0.25}, true, 151},
+};
+
+static const s_wmedian_case_t s_wmedian_non_middle[] = {
+    {"§10 the heavy one is highest", 3, {10, 20, 30}, {0.1, 0.1, 0.8}, true, 30},
+    {"§10 same, equal weights", 3, {10, 20, 30}, {0.1, 0.1, 0.8}, false, 20},
+    {"§10 the heavy one is lowest", 3, {10, 20, 30}, {0.6, 0.2, 0.2}, true, 10},
+};
+
+static void s_wmedian_table(const s_wmedian_case_t *rows, size_t nrows)
+{
+    for (size_t r = 0; r < nrows; r++) {
+        const s_wmedian_case_t *c = &rows[r];
+        tix_obs_t o[5];
+        for (size_t i = 0; i < c->n; i++) {
+            o[i] = s_obs(c->obs[i], s_names[i], c->by_share ? 1 : 0);
+            o[i].share = c->share[i];
+        }
+        int64_t got = tix_weighted_median(o, c->n, c->by_share);
+        if (got != c->want)
+            fail_msg("%s (row %zu): %lld, expected %lld", c->rule, r, (long long)got,
+                     (long long)c->want);
+    }
+}
+
 static void test_wmedian_equal_is_median(void **state)
 {
     (void)state;
-    s_rng = 777;
+    tix_test_rng_t rng = tix_test_rng_state(777);
     for (int round = 0; round < 500; round++) {
         for (size_t n = 1; n <= 6; n++) {
             tix_obs_t o[6];
             int64_t x[6];
-            static const char *names[] = {"a", "b", "c", "d", "e", "f"};
             for (size_t i = 0; i < n; i++) {
-                x[i] = s_range(0, 20) * 1000 + s_range(0, 1); /* frequent ties, odd sums */
-                o[i] = s_obs(x[i], names[i], 0);
+                /* frequent ties, odd sums */
+                x[i] = tix_test_rng_range(&rng, 0, 20) * 1000 + tix_test_rng_range(&rng, 0, 1);
+                o[i] = s_obs(x[i], s_names[i], 0);
             }
             tix_obs_sort(o, n);
             int64_t want = tix_median(x, n);
             assert_int_equal(tix_weighted_median(o, n, false), want);
         }
     }
-    /* explicit: (1, 2) → 2, (1, 2, 3) → 2, (1, 2, 3, 4) → 3 (2.5 rounds away) */
-    tix_obs_t o[4] = {s_obs(1, "a", 0), s_obs(2, "b", 0), s_obs(3, "c", 0), s_obs(4, "d", 0)};
-    assert_int_equal(tix_weighted_median(o, 1, false), 1);
-    assert_int_equal(tix_weighted_median(o, 2, false), 2);
-    assert_int_equal(tix_weighted_median(o, 3, false), 2);
-    assert_int_equal(tix_weighted_median(o, 4, false), 3);
+    s_wmedian_table(S_ROWS(s_wmedian_equal));
 }
 
 static void test_wmedian_exact_tie(void **state)
 {
     (void)state;
-    /* quarters are exact in binary: C_2 = 0.5, 2·C_2 == W → round((11 + 12) / 2) = 12 */
-    tix_obs_t o[4] = {s_obs(10, "a", 1), s_obs(11, "b", 1), s_obs(12, "c", 1),
-                      s_obs(13, "d", 1)};
-    for (int i = 0; i < 4; i++)
-        o[i].share = 0.25;
-    assert_int_equal(tix_weighted_median(o, 4, true), 12);
-    /* halves: (1, 2) → 2 */
-    tix_obs_t p[2] = {s_obs(1, "a", 1), s_obs(2, "b", 1)};
-    p[0].share = p[1].share = 0.5;
-    assert_int_equal(tix_weighted_median(p, 2, true), 2);
-    /* uneven shares with an exact tie after the first: 0.5 | 0.25 0.25 */
-    tix_obs_t q[3] = {s_obs(100, "a", 1), s_obs(201, "b", 1), s_obs(300, "c", 1)};
-    q[0].share = 0.5;
-    q[1].share = 0.25;
-    q[2].share = 0.25;
-    assert_int_equal(tix_weighted_median(q, 3, true), 151); /* round(150.5) */
+    s_wmedian_table(S_ROWS(s_wmedian_tie));
 }
 
 static void test_wmedian_volume_non_middle(void **state)
 {
     (void)state;
-    tix_obs_t o[3] = {s_obs(10, "a", 1), s_obs(20, "b", 1), s_obs(30, "c", 1)};
-    o[0].share = 0.1;
-    o[1].share = 0.1;
-    o[2].share = 0.8;
-    assert_int_equal(tix_weighted_median(o, 3, true), 30);
-    assert_int_equal(tix_weighted_median(o, 3, false), 20);
-    o[0].share = 0.6;
-    o[1].share = 0.2;
-    o[2].share = 0.2;
-    assert_int_equal(tix_weighted_median(o, 3, true), 10);
+    s_wmedian_table(S_ROWS(s_wmedian_non_middle));
     /* through tix_volume_shares: the heavy provider holds the highest observation */
     tix_obs_t p[5] = {s_obs(100, "a", 1), s_obs(200, "b", 1), s_obs(300, "c", 1),
                       s_obs(400, "d", 1), s_obs(500, "e", 96)};

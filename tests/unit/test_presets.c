@@ -1,9 +1,5 @@
 /* Unit tests for the shipped provider presets: each picks the standard-token price, exactly. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tix_test.h"
 
 #include "collector_int.h"
 #include "tix_collector.h"
@@ -16,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char *const s_providers =
     "@include \"tiers.conf\"\n"
@@ -36,64 +31,23 @@ static const char *const s_providers =
     "    timestamp = \"$.ts\"; timestamp_unit = \"ns\"; max_age_ms = 1000L; }\n"
     ");\n";
 
-typedef struct {
-    char dir[64];
-    tix_config_t *cfg;
-    tix_norm_t *norm;
-} s_fix_t;
+typedef tix_test_fix_t s_fix_t;
 
-static void s_link(const char *dir, const char *name)
-{
-    char src[4096], dst[256];
-    const char *root = getenv("TIX_SRC");
-    assert_non_null(root);
-    snprintf(src, sizeof src, "%s/conf/%s", root, name);
-    snprintf(dst, sizeof dst, "%s/%s", dir, name);
-    assert_int_equal(symlink(src, dst), 0);
-}
-
-/* A config in a temporary folder beside links to the shipped tiers, presets and preset files. */
-static tix_config_t *s_load(s_fix_t *f, const char *text, tix_diag_t *diag)
-{
-    char path[128];
-    snprintf(path, sizeof path, "%s/tix.conf", f->dir);
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    assert_int_equal(fclose(fp), 0);
-    return tix_config_load(path, diag);
-}
-
+/* A config in the fixture's folder, beside links to the shipped tiers and presets. */
 static int s_setup(void **state)
 {
-    s_fix_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/tix-presets-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    s_link(f->dir, "tiers.conf");
-    s_link(f->dir, "providers.d");
+    s_fix_t *f = tix_test_fix_new("presets");
+    tix_test_link_conf(f->dir, tix_test_src(), "tiers.conf");
+    tix_test_link_conf(f->dir, tix_test_src(), "providers.d");
     tix_diag_t *diag = tix_diag_new();
-    f->cfg = s_load(f, s_providers, diag);
-    for (size_t i = 0; i < tix_diag_count(diag); i++)
-        fprintf(stderr, "%s\n", tix_diag_get(diag, i));
+    f->cfg = tix_test_config_try(f->dir, s_providers, diag);
+    tix_test_diag_print(diag);
     assert_non_null(f->cfg);
     assert_int_equal(tix_collector_check(f->cfg, diag), 0);
     tix_diag_destroy(&diag);
     f->norm = tix_norm_new(f->cfg);
     assert_non_null(f->norm);
     *state = f;
-    return 0;
-}
-
-static int s_teardown(void **state)
-{
-    s_fix_t *f = *state;
-    tix_norm_destroy(&f->norm);
-    tix_config_destroy(&f->cfg);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
-    free(f);
     return 0;
 }
 
@@ -472,14 +426,15 @@ static void test_config_errors(void **state)
 {
     s_fix_t *f = *state;
     tix_diag_t *diag = tix_diag_new();
-    tix_config_t *cfg = s_load(f,
-                               "@include \"tiers.conf\"\n@include \"providers.d/presets.inc\"\n"
-                               "providers = (\n"
-                               "  { name = \"a\"; kind = \"http_poll\"; url = \"http://127.0.0.1:9/\"; preset = \"opnrouter\"; },\n"
-                               "  { name = \"b\"; kind = \"http_poll\"; url = \"ftp://x\"; preset = \"openrouter\"; input = \"p[\"; },\n"
-                               "  { name = \"a\"; kind = \"csv_file\"; }\n"
-                               ");\n",
-                               diag);
+    tix_config_t *cfg = tix_test_config_try(
+        f->dir,
+        "@include \"tiers.conf\"\n@include \"providers.d/presets.inc\"\n"
+        "providers = (\n"
+        "  { name = \"a\"; kind = \"http_poll\"; url = \"http://127.0.0.1:9/\"; preset = \"opnrouter\"; },\n"
+        "  { name = \"b\"; kind = \"http_poll\"; url = \"ftp://x\"; preset = \"openrouter\"; input = \"p[\"; },\n"
+        "  { name = \"a\"; kind = \"csv_file\"; }\n"
+        ");\n",
+        diag);
     assert_non_null(cfg);
     assert_int_equal(tix_collector_check(cfg, diag), 5);
     const char *want[] = {"tix.conf:4: providers[0].preset: no preset named \"opnrouter\"",
@@ -496,23 +451,26 @@ static void test_config_errors(void **state)
     tix_diag_destroy(&diag);
 }
 
+/* A test inside the fixture: set up before it, torn down after it. */
+#define T(f) cmocka_unit_test_setup_teardown(f, s_setup, tix_test_fix_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_openrouter, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_escapes_and_nul, s_setup, s_teardown),
+        T(test_openrouter),
+        T(test_escapes_and_nul),
         cmocka_unit_test(test_discount_rounding),
         cmocka_unit_test(test_fx_rate_text),
-        cmocka_unit_test_setup_teardown(test_dashscope, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_pricesheet, s_setup, s_teardown),
+        T(test_dashscope),
+        T(test_pricesheet),
 
-        cmocka_unit_test_setup_teardown(test_max_age_l_suffix, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_timestamp_ns, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_deepseek_peak_and_off_peak, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_root_paths_per_document, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_marketplace_lines, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_payload_errors_are_named, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_config_errors, s_setup, s_teardown),
+        T(test_max_age_l_suffix),
+        T(test_timestamp_ns),
+        T(test_deepseek_peak_and_off_peak),
+        T(test_root_paths_per_document),
+        T(test_marketplace_lines),
+        T(test_payload_errors_are_named),
+        T(test_config_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
