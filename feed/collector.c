@@ -13,18 +13,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#define S_NAME(id, name) name,
+
 const char *tix_health_name(tix_health_t h)
 {
-    static const char *n[] = {"UP", "DEGRADED", "DOWN"};
-    return (unsigned)h < 3 ? n[h] : "?";
+    static const char *const n[] = {TIX_HEALTH_MAP(S_NAME)};
+    return (unsigned)h < sizeof n / sizeof n[0] ? n[h] : "?";
 }
 
 const char *tix_fault_name(tix_fault_t f)
 {
-    static const char *n[] = {"http_4xx", "http_5xx", "http_other", "timeout", "connect",
-                              "truncated", "bad_json", "too_large", "no_quotes",
-                              "stale_source", "stall", "disconnect", "bad_file",
-                              "bad_message", "unknown_key"};
+    static const char *const n[] = {TIX_FAULT_MAP(S_NAME)};
+    _Static_assert(sizeof n / sizeof n[0] == TIX_FAULT_COUNT, "a name per fault");
     return (unsigned)f < TIX_FAULT_COUNT ? n[f] : "?";
 }
 
