@@ -30,14 +30,11 @@ const char *tix_fault_name(tix_fault_t f)
 
 /* ---- configuration ---- */
 
-/* Every provider kind, by its kind name; a provider without a known kind reads as the first
- * (the schema has refused it already). The FX feed is its own section, not a kind. */
-static const tix_col_adapter_t *const s_adapters[] = {
-    &tix_col_http_poll,
-    &tix_col_ndjson_stream,
-    &tix_col_csv_file,
-    &tix_col_zmq_ingest,
-};
+/* Every provider kind's adapter, looked up by kind name; a provider without a known kind
+ * reads as the first (the schema has refused it already). The FX feed is its own section,
+ * not a kind. */
+#define S_ADAPTER(kind) &tix_col_##kind,
+static const tix_col_adapter_t *const s_adapters[] = {TIX_PROVIDER_KIND_MAP(S_ADAPTER)};
 
 struct tix_col_load_s {
     const tix_config_t *cfg;

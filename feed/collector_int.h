@@ -16,7 +16,7 @@ typedef struct tix_col_load_s tix_col_load_t;
 /* One provider kind's operations, as Redis's aeApi* backends: the collector loop calls only
  * these, and each adapter keeps its own state behind p->priv, a struct private to its file
  * (FFmpeg's priv_data_size: the collector allocates it zeroed, knowing only its size). A new
- * kind is a feed/<kind>.c defining one of these, and a line in collector.c's s_adapters. */
+ * kind is a feed/<kind>.c defining tix_col_<kind>, and its name in TIX_PROVIDER_KIND_MAP. */
 typedef struct {
     const char *name;   /* kind = "..." in the providers list; "fx_feed" for the FX feed */
     unsigned roles;     /* TIX_COLLECT_* bits: the collectors that run it */
@@ -46,8 +46,11 @@ typedef struct {
     void (*release)(tix_prov_t *p);
 } tix_col_adapter_t;
 
-extern const tix_col_adapter_t tix_col_http_poll, tix_col_ndjson_stream, tix_col_csv_file,
-    tix_col_zmq_ingest, tix_col_fx_feed;
+/* One per provider kind (TIX_PROVIDER_KIND_MAP), and the FX feed's. */
+#define X(kind) extern const tix_col_adapter_t tix_col_##kind;
+TIX_PROVIDER_KIND_MAP(X)
+#undef X
+extern const tix_col_adapter_t tix_col_fx_feed;
 
 struct tix_prov_s {
     struct tix_collector_s *col;
