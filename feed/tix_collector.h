@@ -1,4 +1,4 @@
-/* The collector: every provider adapter (http_poll, ndjson_stream, csv_file, zmq_ingest) in one loop. */
+/* The collector: every provider adapter (http_poll, ndjson_stream, csv_file, zmq_ingest) and the FX feed in one loop. */
 #ifndef TIX_COLLECTOR_H
 #define TIX_COLLECTOR_H
 

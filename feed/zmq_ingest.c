@@ -104,7 +104,16 @@ static void s_configure(tix_prov_t *p, tix_col_load_t *l, const config_setting_t
         tix_col_fail(l, ps, "%s: %s", where, tix_err());
 }
 
-static void s_close(s_ingest_t *self);
+/* Closes the socket, its ZAP handler, then its context. */
+static void s_close(s_ingest_t *self)
+{
+    if (self->zsock)
+        zmq_close(self->zsock);
+    tix_auth_destroy(&self->auth); /* closes the ZAP socket: before the context ends */
+    if (self->zctx)
+        zmq_ctx_term(self->zctx);
+    self->zsock = self->zctx = NULL;
+}
 
 static void s_release(tix_prov_t *p)
 {
@@ -166,15 +175,6 @@ static int s_open(tix_prov_t *p)
     return 0;
 }
 
-static void s_close(s_ingest_t *self)
-{
-    if (self->zsock)
-        zmq_close(self->zsock);
-    tix_auth_destroy(&self->auth); /* closes the ZAP socket: before the context ends */
-    if (self->zctx)
-        zmq_ctx_term(self->zctx);
-    self->zsock = self->zctx = NULL;
-}
 
 /* A local price (1e-9 per 1M tokens) as exact decimal text at unit "1m"; NULL if absent. */
 static const char *s_text(int64_t v, char *buf, size_t cap)
