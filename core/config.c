@@ -3,6 +3,7 @@
 #include "tix/price.h"
 #include "tix_config_scan.h"
 #include "tix_err.h"
+#include "tix_log.h"
 #include "tix_schema.h"
 #include "tix_time.h"
 
@@ -17,9 +18,11 @@
 
 #define BIG INT64_C(4611686018427387904) /* 2^62: "any sane integer" */
 
-static const char *const s_weightings[] = {"equal", "volume", NULL};
-static const char *const s_kinds[] = {"http_poll", "ndjson_stream", "csv_file", "zmq_ingest", NULL};
-static const char *const s_levels[] = {"debug", "info", "warn", "error", NULL};
+#define S_NAME(id, name) name,
+#define S_KIND(kind) #kind,
+static const char *const s_weightings[] = {TIX_WEIGHTING_MAP(S_NAME) NULL};
+static const char *const s_kinds[] = {TIX_PROVIDER_KIND_MAP(S_KIND) NULL};
+static const char *const s_levels[] = {TIX_LOG_LEVEL_MAP(S_NAME) NULL};
 static const char *const s_formats[] = {"text", "json", NULL};
 
 static const tix_key_t s_blend_keys[] = {
@@ -55,7 +58,8 @@ static const tix_key_t s_map_keys[] = {
 };
 /* Feed: how a provider's payload is read (docs/operations.md, "Providers and collectors").
  * The same keys appear in a preset and, overriding the preset, in a provider. */
-static const char *const s_units[] = {"token", "1k", "1m", NULL};
+#define S_UNIT(id, tokens, name) name,
+static const char *const s_units[] = {TIX_UNIT_MAP(S_UNIT) NULL};
 static const char *const s_ts_units[] = {"s", "ms", "ns", "iso", NULL};
 static const tix_key_t s_timed_keys[] = {
     {"start", TIX_KEY_STRING, true, 1, 255, NULL, NULL},

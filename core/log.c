@@ -11,7 +11,9 @@ static tix_log_level_t s_level = TIX_LOG_INFO;
 static bool s_json;
 static FILE *s_stream;
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
-static const char *s_names[] = {"debug", "info", "warn", "error"};
+#define X(id, name) name,
+static const char *const s_names[] = {TIX_LOG_LEVEL_MAP(X)};
+#undef X
 static int64_t s_limit_ns = 10000 * 1000000LL;
 
 void tix_log_set_level(tix_log_level_t level) { s_level = level; }
@@ -20,7 +22,7 @@ void tix_log_set_stream(FILE *f) { s_stream = f; }
 
 int tix_log_level_parse(const char *text, tix_log_level_t *out)
 {
-    for (int i = 0; i < 4; i++)
+    for (size_t i = 0; i < sizeof s_names / sizeof s_names[0]; i++)
         if (strcasecmp(text, s_names[i]) == 0) {
             *out = (tix_log_level_t)i;
             return 0;

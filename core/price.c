@@ -129,12 +129,10 @@ static tix_price_status_t s_scale(const s_dec_t *d, int64_t shift, bool exact, i
 const char *tix_price_status_name(tix_price_status_t st)
 {
     switch (st) {
-    case TIX_PRICE_OK: return "ok";
-    case TIX_PRICE_EMPTY: return "empty";
-    case TIX_PRICE_GARBAGE: return "garbage";
-    case TIX_PRICE_NAN: return "nan";
-    case TIX_PRICE_NEGATIVE: return "negative";
-    case TIX_PRICE_OVERFLOW: return "overflow";
+#define X(id, name) \
+    case TIX_PRICE_##id: return name;
+        TIX_PRICE_STATUS_MAP(X)
+#undef X
     }
     return "unknown";
 }
@@ -237,23 +235,23 @@ char *tix_decimal_format(int64_t v, int dec, char *buf, size_t len)
 
 int tix_unit_parse(const char *text, tix_unit_t *out)
 {
-    if (strcmp(text, "token") == 0)
-        *out = TIX_UNIT_TOKEN;
-    else if (strcmp(text, "1k") == 0)
-        *out = TIX_UNIT_1K;
-    else if (strcmp(text, "1m") == 0)
-        *out = TIX_UNIT_1M;
-    else
-        return -1;
-    return 0;
+#define X(id, tokens, name)          \
+    if (strcmp(text, name) == 0) {   \
+        *out = TIX_UNIT_##id;        \
+        return 0;                    \
+    }
+    TIX_UNIT_MAP(X)
+#undef X
+    return -1;
 }
 
 const char *tix_unit_name(tix_unit_t unit)
 {
     switch (unit) {
-    case TIX_UNIT_TOKEN: return "token";
-    case TIX_UNIT_1K: return "1k";
-    case TIX_UNIT_1M: return "1m";
+#define X(id, tokens, name) \
+    case TIX_UNIT_##id: return name;
+        TIX_UNIT_MAP(X)
+#undef X
     }
     return "?";
 }

@@ -12,7 +12,17 @@
 #define TIX_TIERS_MAX 256 /* ×3 feed topics (IDX, STL, QTE) stays within one attestation */
 #define TIX_CCY_MAX 8
 
-typedef enum { TIX_WEIGHT_EQUAL = 0, TIX_WEIGHT_VOLUME = 1 } tix_weighting_t;
+/* X(enum suffix, name in config). */
+#define TIX_WEIGHTING_MAP(X) X(EQUAL, "equal") X(VOLUME, "volume")
+typedef enum {
+#define X(id, name) TIX_WEIGHT_##id,
+    TIX_WEIGHTING_MAP(X)
+#undef X
+} tix_weighting_t;
+
+/* The provider kinds, each a collector adapter tix_col_<kind> (feed/<kind>.c): the config
+ * schema admits these names and the collector's adapter table lists these adapters. */
+#define TIX_PROVIDER_KIND_MAP(X) X(http_poll) X(ndjson_stream) X(csv_file) X(zmq_ingest)
 
 typedef struct {
     char id[TIX_TIER_ID_MAX];

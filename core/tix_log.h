@@ -6,7 +6,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-typedef enum { TIX_LOG_DEBUG = 0, TIX_LOG_INFO, TIX_LOG_WARN, TIX_LOG_ERROR } tix_log_level_t;
+/* X(enum suffix, name in config and log lines). */
+#define TIX_LOG_LEVEL_MAP(X) X(DEBUG, "debug") X(INFO, "info") X(WARN, "warn") X(ERROR, "error")
+typedef enum {
+#define X(id, name) TIX_LOG_##id,
+    TIX_LOG_LEVEL_MAP(X)
+#undef X
+} tix_log_level_t;
 
 void tix_log_set_level(tix_log_level_t level);
 void tix_log_set_json(bool json);

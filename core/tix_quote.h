@@ -10,18 +10,23 @@
 #define TIX_NAME_PROVIDER_MAX 63
 #define TIX_NAME_MODEL_MAX 95
 
-/* Why a quote never reached the engine (§3.5); names are normative. */
+/* Why a quote never reached the engine (§3.5): X(enum suffix, name); names are normative
+ * (metrics, archives, logs) and values are on the wire, so a new reason goes last. The last
+ * two are refused at the engine's boundary (zmq_ingest and every collector), never by
+ * normalization: a quote a collector key may not send, a recv_ns off the clock. */
+#define TIX_REASON_MAP(X)                               \
+    X(NONE, "none")                                     \
+    X(BAD_NUMBER, "bad_number")                         \
+    X(NEGATIVE, "negative")                             \
+    X(NO_FX_RATE, "no_fx_rate")                         \
+    X(MISSING_FIELD, "missing_field")                   \
+    X(UNMAPPED_MODEL, "unmapped_model")                 \
+    X(UNAUTHORIZED_PROVIDER, "unauthorized_provider")   \
+    X(BAD_TIME, "bad_time")
 typedef enum {
-    TIX_REASON_NONE = 0,
-    TIX_REASON_BAD_NUMBER,
-    TIX_REASON_NEGATIVE,
-    TIX_REASON_NO_FX_RATE,
-    TIX_REASON_MISSING_FIELD,
-    TIX_REASON_UNMAPPED_MODEL,
-    /* Refused at the engine's boundary (zmq_ingest and every collector), never by
-     * normalization: a quote a collector key may not send, a recv_ns off the clock. */
-    TIX_REASON_UNAUTHORIZED_PROVIDER,
-    TIX_REASON_BAD_TIME,
+#define X(id, name) TIX_REASON_##id,
+    TIX_REASON_MAP(X)
+#undef X
     TIX_REASON_COUNT
 } tix_reason_t;
 /* Normalization's reasons are 1 .. TIX_REASON_NORM_COUNT - 1 (what tix-replay can meet). */

@@ -6,8 +6,20 @@
 
 #include <stdint.h>
 
-typedef enum { TIX_STATUS_OK = 0, TIX_STATUS_LOW = 1, TIX_STATUS_STALE = 2 } tix_status_t;
-typedef enum { TIX_SETTLE_OK = 0, TIX_SETTLE_FALLBACK = 1, TIX_SETTLE_NONE = 2 } tix_settle_status_t;
+/* Tick and settlement statuses: X(enum suffix, name in CSV and logs); values are on the wire
+ * and in archives, so a new status goes last. */
+#define TIX_STATUS_MAP(X) X(OK, "OK") X(LOW, "LOW") X(STALE, "STALE")
+#define TIX_SETTLE_STATUS_MAP(X) X(OK, "OK") X(FALLBACK, "FALLBACK") X(NONE, "NONE")
+typedef enum {
+#define X(id, name) TIX_STATUS_##id,
+    TIX_STATUS_MAP(X)
+#undef X
+} tix_status_t;
+typedef enum {
+#define X(id, name) TIX_SETTLE_##id,
+    TIX_SETTLE_STATUS_MAP(X)
+#undef X
+} tix_settle_status_t;
 
 /* §12: one tier's index at one boundary. */
 typedef struct {

@@ -1,6 +1,5 @@
-/* The collector loop: provider configuration, one libcurl multi + inotify + ZeroMQ poll, health. */
+/* The collector loop: provider configuration, the adapter table, one libcurl multi poll with the adapters' descriptors, health. */
 #include "collector_int.h"
-#include "tix_endpoint.h"
 #include "tix_err.h"
 #include "tix_log.h"
 #include "tix_schema.h"
@@ -8,42 +7,42 @@
 #include "tix_csv.h"
 
 #include <assert.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#include <zmq.h>
+
+#define S_NAME(id, name) name,
 
 const char *tix_health_name(tix_health_t h)
 {
-    static const char *n[] = {"UP", "DEGRADED", "DOWN"};
-    return (unsigned)h < 3 ? n[h] : "?";
+    static const char *const n[] = {TIX_HEALTH_MAP(S_NAME)};
+    return (unsigned)h < sizeof n / sizeof n[0] ? n[h] : "?";
 }
 
 const char *tix_fault_name(tix_fault_t f)
 {
-    static const char *n[] = {"http_4xx", "http_5xx", "http_other", "timeout", "connect",
-                              "truncated", "bad_json", "too_large", "no_quotes",
-                              "stale_source", "stall", "disconnect", "bad_file",
-                              "bad_message", "unknown_key"};
+    static const char *const n[] = {TIX_FAULT_MAP(S_NAME)};
+    _Static_assert(sizeof n / sizeof n[0] == TIX_FAULT_COUNT, "a name per fault");
     return (unsigned)f < TIX_FAULT_COUNT ? n[f] : "?";
 }
 
 /* ---- configuration ---- */
 
-typedef struct {
+/* Every provider kind's adapter, looked up by kind name; a provider without a known kind
+ * reads as the first (the schema has refused it already). The FX feed is its own section,
+ * not a kind. */
+#define S_ADAPTER(kind) &tix_col_##kind,
+static const tix_col_adapter_t *const s_adapters[] = {TIX_PROVIDER_KIND_MAP(S_ADAPTER)};
+
+struct tix_col_load_s {
     const tix_config_t *cfg;
     tix_diag_t *diag;
     int errors;
-} s_load_t;
+};
 
-static void s_fail(s_load_t *l, const config_setting_t *s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void s_fail(s_load_t *l, const config_setting_t *s, const char *fmt, ...)
+void tix_col_fail(tix_col_load_t *l, const config_setting_t *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -54,7 +53,7 @@ static void s_fail(s_load_t *l, const config_setting_t *s, const char *fmt, ...)
 /* Plain or L-suffixed integers alike (an L one used to read as the default). */
 #define s_int tix_setting_member_int
 
-static const char *s_str(const config_setting_t *g, const char *k)
+const char *tix_col_str(const config_setting_t *g, const char *k)
 {
     const config_setting_t *s = g ? config_setting_get_member(g, k) : NULL;
     return s && config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
@@ -66,26 +65,26 @@ static const config_setting_t *s_preset(const tix_config_t *cfg, const char *nam
     const config_setting_t *list = tix_config_lookup(cfg, "presets");
     for (int i = 0; list && i < config_setting_length(list); i++) {
         const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
-        const char *n = s_str(e, "name");
+        const char *n = tix_col_str(e, "name");
         if (n && strcmp(n, name) == 0)
             return e;
     }
     return NULL;
 }
 
-static s_kind_t s_kind_of(const char *k)
+static const tix_col_adapter_t *s_adapter_of(const char *kind)
 {
-    return !k                                 ? S_HTTP
-           : strcmp(k, "ndjson_stream") == 0 ? S_NDJSON
-           : strcmp(k, "csv_file") == 0      ? S_CSV
-           : strcmp(k, "zmq_ingest") == 0    ? S_ZMQ
-                                             : S_HTTP;
+    for (size_t i = 0; kind && i < sizeof s_adapters / sizeof s_adapters[0]; i++)
+        if (strcmp(s_adapters[i]->name, kind) == 0)
+            return s_adapters[i];
+    return s_adapters[0];
 }
 
+/* The settings every kind has; p->ad set. */
 static void s_defaults(tix_prov_t *p, const config_setting_t *ps)
 {
     p->interval_ms = s_int(ps, "interval_ms", 60000);
-    p->timeout_ms = s_int(ps, "timeout_ms", p->kind == S_NDJSON ? 3000 : 10000);
+    p->timeout_ms = s_int(ps, "timeout_ms", p->ad->timeout_ms);
     p->connect_timeout_ms = s_int(ps, "connect_timeout_ms", 3000);
     p->stall_ms = s_int(ps, "stall_ms", 30000);
     p->backoff_ms = s_int(ps, "backoff_ms", 500);
@@ -95,126 +94,92 @@ static void s_defaults(tix_prov_t *p, const config_setting_t *ps)
     const config_setting_t *b = config_setting_get_member(ps, "any_provider");
     p->any_provider = b && config_setting_type(b) == CONFIG_TYPE_BOOL && config_setting_get_bool(b);
     p->health = TIX_HEALTH_DOWN;
-    p->wd = -1;
 }
 
-static bool s_http_url(const char *u)
+bool tix_col_http_url(const char *u)
 {
     return u && (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0);
 }
 
-/* What each kind needs beyond the schema. */
-static void s_kind_needs(s_load_t *l, const config_setting_t *ps, tix_prov_t *p, const char *where)
+void tix_col_need_http_url(tix_prov_t *p, tix_col_load_t *l, const config_setting_t *ps,
+                           const char *where)
 {
-    const char *url = s_str(ps, "url");
-    if ((p->kind == S_HTTP || p->kind == S_NDJSON) && !s_http_url(url))
-        s_fail(l, config_setting_get_member(ps, "url") ? config_setting_get_member(ps, "url") : ps,
-               "%s.url: %s needs an http:// or https:// url", where,
-               p->kind == S_HTTP ? "http_poll" : "ndjson_stream");
-    struct stat st;
-    const config_setting_t *ss = config_setting_get_member(ps, "path");
-    if (p->kind == S_CSV && !s_str(ps, "path"))
-        s_fail(l, ps, "%s.path: csv_file needs a path (a file to import or a drop directory)", where);
-    else if (p->kind == S_CSV && stat(s_str(ps, "path"), &st) != 0)
-        s_fail(l, ss, "%s.path: %s: %s", where, s_str(ps, "path"), strerror(errno));
-    char why[512];
     const config_setting_t *us = config_setting_get_member(ps, "url");
-    if (p->kind == S_ZMQ && !url)
-        s_fail(l, ps, "%s.url: zmq_ingest needs a ZeroMQ endpoint to bind (tcp://127.0.0.1:5599)",
-               where);
-    else if (p->kind == S_ZMQ && tix_endpoint_check(url, true, why, sizeof why) != 0)
-        s_fail(l, us, "%s.url: %s", where, why);
-    else if (p->kind == S_ZMQ && tix_zmq_source_check(p) != 0)
-        s_fail(l, ps, "%s: %s", where, tix_err());
-    if (p->backoff_max_ms < p->backoff_ms)
-        s_fail(l, ps, "%s.backoff_max_ms: %lld is below backoff_ms %lld", where,
-               (long long)p->backoff_max_ms, (long long)p->backoff_ms);
+    if (!tix_col_http_url(p->url))
+        tix_col_fail(l, us ? us : ps, "%s.url: %s needs an http:// or https:// url", where,
+                     p->ad->name);
 }
 
-static int s_dup(char **dst, const char *src)
+int tix_col_dup(char **dst, const char *src)
 {
     *dst = NULL;
     return src && !(*dst = strdup(src)) ? -1 : 0;
 }
 
-static void s_prov_init(s_load_t *l, const config_setting_t *ps, int idx, tix_prov_t *p)
+/* Reads the settings of every kind, then the kind's own (configure), into `p`; problems go
+ * to `l` in the order a reader meets them. `where` names the setting in messages. */
+static void s_prov_common(tix_col_load_t *l, const config_setting_t *ps, const char *where,
+                          tix_prov_t *p)
 {
-    char where[32];
-    snprintf(where, sizeof where, "providers[%d]", idx);
-    const char *name = s_str(ps, "name");
-    snprintf(p->name, sizeof p->name, "%s", name ? name : "");
-    p->kind = s_kind_of(s_str(ps, "kind"));
     s_defaults(p, ps);
-    if (s_dup(&p->url, s_str(ps, "url")) || s_dup(&p->path, s_str(ps, "path")) ||
-        s_dup(&p->curve_secret, s_str(ps, "curve_secret")) ||
-        s_dup(&p->collectors_allow, s_str(ps, "collectors_allow")))
-        s_fail(l, ps, "%s: out of memory", where);
-    s_kind_needs(l, ps, p, where);
-    const char *pre = s_str(ps, "preset");
+    if (tix_col_dup(&p->url, tix_col_str(ps, "url")) || !(p->priv = calloc(1, p->ad->priv_size))) {
+        tix_col_fail(l, ps, "%s: out of memory", where);
+        return;
+    }
+    p->ad->configure(p, l, ps, where);
+}
+
+/* The payload schema of a kind that has one, from the provider and its preset. */
+static void s_prov_schema(tix_col_load_t *l, const config_setting_t *ps, const char *where,
+                          tix_prov_t *p)
+{
+    const char *pre = tix_col_str(ps, "preset");
     const config_setting_t *preset = pre ? s_preset(l->cfg, pre) : NULL;
     if (pre && !preset)
-        s_fail(l, config_setting_get_member(ps, "preset"),
-               "%s.preset: no preset named \"%s\" (presets are listed in `presets`)", where, pre);
-    if ((p->kind == S_HTTP || p->kind == S_NDJSON) && (!pre || preset)) {
-        int n = tix_extract_init(&p->x, ps, preset, l->cfg->path, where, l->diag);
+        tix_col_fail(l, config_setting_get_member(ps, "preset"),
+                     "%s.preset: no preset named \"%s\" (presets are listed in `presets`)", where, pre);
+    tix_extract_t *x = p->priv && p->ad->schema ? p->ad->schema(p) : NULL;
+    if (x && (!pre || preset)) {
+        int n = tix_extract_init(x, ps, preset, l->cfg->path, where, l->diag);
         if (n > 0 && l->errors == 0)
             TIX_SET_ERR(EINVAL, "%s", tix_diag_get(l->diag, tix_diag_count(l->diag) - (size_t)n));
         l->errors += n;
     }
 }
 
-/* The FX feed as a pseudo-provider named "fx_feed". */
-static void s_fx_init(s_load_t *l, const config_setting_t *fs, tix_prov_t *p)
+static void s_prov_init(tix_col_load_t *l, const config_setting_t *ps, int idx, tix_prov_t *p)
 {
-    snprintf(p->name, sizeof p->name, "fx_feed");
-    p->kind = S_FX;
-    s_defaults(p, fs);
-    p->fx_stale_ms = s_int(fs, "stale_ms", 3 * p->interval_ms);
-    if (s_dup(&p->url, s_str(fs, "url")))
-        s_fail(l, fs, "fx_feed: out of memory");
-    if (!s_http_url(p->url))
-        s_fail(l, fs, "fx_feed.url: needs an http:// or https:// url");
-    const char *rates = s_str(fs, "rates");
-    if (rates && !(p->fx_rates = tix_jpath_new(rates)))
-        s_fail(l, config_setting_get_member(fs, "rates"), "fx_feed.rates: %s", tix_err());
-    const config_setting_t *cs = config_setting_get_member(fs, "currencies");
-    int n = cs ? config_setting_length(cs) : 0;
-    p->fx_codes = calloc((size_t)n + 1, sizeof *p->fx_codes);
-    for (int i = 0; p->fx_codes && i < n; i++) {
-        const char *code = config_setting_get_string_elem(cs, i);
-        if (!code || strlen(code) != 3 || !isupper((unsigned char)code[0]) ||
-            !isupper((unsigned char)code[1]) || !isupper((unsigned char)code[2])) {
-            s_fail(l, cs, "fx_feed.currencies[%d]: must be a 3-letter ISO 4217 code in capitals", i);
-            continue;
-        }
-        snprintf(p->fx_codes[p->nfx_codes++], TIX_CCY_MAX, "%s", code);
-    }
+    char where[32];
+    snprintf(where, sizeof where, "providers[%d]", idx);
+    const char *name = tix_col_str(ps, "name");
+    snprintf(p->name, sizeof p->name, "%s", name ? name : "");
+    p->ad = s_adapter_of(tix_col_str(ps, "kind"));
+    s_prov_common(l, ps, where, p);
+    if (p->backoff_max_ms < p->backoff_ms)
+        tix_col_fail(l, ps, "%s.backoff_max_ms: %lld is below backoff_ms %lld", where,
+                     (long long)p->backoff_max_ms, (long long)p->backoff_ms);
+    s_prov_schema(l, ps, where, p);
 }
 
-void tix_prov_release(tix_prov_t *p)
+/* The FX feed as a pseudo-provider named "fx_feed". */
+static void s_fx_init(tix_col_load_t *l, const config_setting_t *fs, tix_prov_t *p)
 {
-    tix_extract_fini(&p->x);
-    tix_jpath_destroy(&p->fx_rates);
-    free(p->fx_codes);
+    snprintf(p->name, sizeof p->name, "fx_feed");
+    p->ad = &tix_col_fx_feed;
+    s_prov_common(l, fs, "fx_feed", p);
+}
+
+static void s_prov_release(tix_prov_t *p)
+{
+    if (p->priv && p->ad->release)
+        p->ad->release(p);
+    free(p->priv);
     free(p->url);
-    free(p->path);
-    free(p->body);
-    free(p->last_body);
-    free(p->vols);
-    if (p->easy) {
-        if (p->busy && p->col)
-            curl_multi_remove_handle(p->col->multi, p->easy);
-        curl_easy_cleanup(p->easy);
-    }
-    curl_slist_free_all(p->hdrs);
-    tix_zmq_source_release(p);
-    free(p->curve_secret);
-    free(p->collectors_allow);
     memset(p, 0, sizeof *p);
 }
 
 /* Reads every provider (and the fx feed) into a new array; problems go to `l`. */
-static tix_prov_t *s_load(s_load_t *l, unsigned kinds, bool enabled_only, int *np)
+static tix_prov_t *s_load(tix_col_load_t *l, unsigned kinds, bool enabled_only, int *np)
 {
     const config_setting_t *list = tix_config_lookup(l->cfg, "providers");
     const config_setting_t *fx = tix_config_lookup(l->cfg, "fx_feed");
@@ -222,7 +187,7 @@ static tix_prov_t *s_load(s_load_t *l, unsigned kinds, bool enabled_only, int *n
     tix_prov_t *ps = calloc((size_t)n + 2, sizeof *ps);
     *np = 0;
     if (!ps) {
-        s_fail(l, config_root_setting(&l->cfg->lc), "providers: out of memory");
+        tix_col_fail(l, config_root_setting(&l->cfg->lc), "providers: out of memory");
         return NULL;
     }
     for (int i = 0; i < n; i++) {
@@ -233,19 +198,18 @@ static tix_prov_t *s_load(s_load_t *l, unsigned kinds, bool enabled_only, int *n
         s_prov_init(l, e, i, p);
         for (int j = 0; j < *np; j++)
             if (strcmp(ps[j].name, p->name) == 0)
-                s_fail(l, e, "providers[%d].name: duplicate provider name \"%s\"", i, p->name);
-        unsigned bit = 1u << p->kind;
-        if ((enabled_only && !enabled) || !(kinds & bit))
-            tix_prov_release(p);
+                tix_col_fail(l, e, "providers[%d].name: duplicate provider name \"%s\"", i, p->name);
+        if ((enabled_only && !enabled) || !(kinds & p->ad->roles))
+            s_prov_release(p);
         else
             (*np)++;
     }
     if (fx && config_setting_type(fx) == CONFIG_TYPE_GROUP) {
         s_fx_init(l, fx, &ps[*np]);
-        if (kinds & (TIX_COLLECT_HTTP | TIX_COLLECT_NDJSON | TIX_COLLECT_CSV))
+        if (kinds & tix_col_fx_feed.roles)
             (*np)++;
         else
-            tix_prov_release(&ps[*np]);
+            s_prov_release(&ps[*np]);
     }
     return ps;
 }
@@ -253,13 +217,13 @@ static tix_prov_t *s_load(s_load_t *l, unsigned kinds, bool enabled_only, int *n
 static void s_free_all(tix_prov_t *ps, int np)
 {
     for (int i = 0; ps && i < np; i++)
-        tix_prov_release(&ps[i]);
+        s_prov_release(&ps[i]);
     free(ps);
 }
 
 int tix_collector_check(const tix_config_t *cfg, tix_diag_t *diag)
 {
-    s_load_t l = {cfg, diag, 0};
+    tix_col_load_t l = {cfg, diag, 0};
     int np;
     tix_prov_t *ps = s_load(&l, TIX_COLLECT_ALL, false, &np);
     s_free_all(ps, np);
@@ -428,6 +392,7 @@ const tix_json_val_t *tix_col_parse(tix_prov_t *p, const char *buf, size_t len)
 
 typedef struct {
     tix_prov_t *p;
+    const tix_extract_t *x;
     const tix_json_val_t *root;
     int64_t recv_ns;
     int elems, quotes, stale;
@@ -439,7 +404,7 @@ static int s_one_elem(void *arg, const tix_json_val_t *elem)
     tix_xquote_t xq;
     tix_norm_error_t err;
     d->elems++;
-    switch (tix_extract_elem(&d->p->x, d->root, elem, d->p->name, d->recv_ns, &xq, &err)) {
+    switch (tix_extract_elem(d->x, d->root, elem, d->p->name, d->recv_ns, &xq, &err)) {
     case TIX_X_QUOTE:
         d->quotes++;
         tix_col_emit(d->p, &xq.raw);
@@ -455,65 +420,25 @@ static int s_one_elem(void *arg, const tix_json_val_t *elem)
     return 0;
 }
 
-int tix_col_extract_doc(tix_prov_t *p, const tix_json_val_t *doc, int64_t recv_ns, int *nstale)
+int tix_col_extract_doc(tix_prov_t *p, const tix_extract_t *x, const tix_json_val_t *doc,
+                        int64_t recv_ns, int *nstale)
 {
-    s_doc_t d = {p, doc, recv_ns, 0, 0, 0};
-    tix_extract_each(&p->x, doc, s_one_elem, &d);
+    s_doc_t d = {p, x, doc, recv_ns, 0, 0, 0};
+    tix_extract_each(x, doc, s_one_elem, &d);
     *nstale = d.stale;
     if (d.elems == 0) {
         tix_col_fault(p, TIX_FAULT_NO_QUOTES, "list path '%s' reached no element",
-                      p->x.list ? tix_jpath_text(p->x.list) : "(document)");
+                      x->list ? tix_jpath_text(x->list) : "(document)");
         return -1;
     }
     return d.quotes + d.stale;
 }
 
-CURL *tix_col_easy(tix_prov_t *p)
-{
-    CURL *e = p->easy ? p->easy : curl_easy_init();
-    if (!e)
-        return NULL;
-    p->easy = e;
-    curl_easy_reset(e);
-    if (curl_easy_setopt(e, CURLOPT_URL, p->url) != CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)p->connect_timeout_ms) != CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") != CURLE_OK || /* gzip, deflate, ... */
-        curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L) != CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)p) != CURLE_OK ||
-        curl_easy_setopt(e, CURLOPT_USERAGENT, "tix-collector/0.1") != CURLE_OK)
-        return NULL;
-    return e;
-}
-
-tix_fault_t tix_col_curl_fault(CURLcode res, long status)
-{
-    switch (res) {
-    case CURLE_HTTP_RETURNED_ERROR:
-        return status >= 500 && status < 600   ? TIX_FAULT_HTTP_5XX
-               : status >= 400 && status < 500 ? TIX_FAULT_HTTP_4XX
-                                               : TIX_FAULT_HTTP_OTHER;
-    case CURLE_OPERATION_TIMEDOUT: return TIX_FAULT_TIMEOUT;
-    case CURLE_PARTIAL_FILE: return TIX_FAULT_TRUNCATED;
-    case CURLE_WRITE_ERROR: return TIX_FAULT_TOO_LARGE;
-    case CURLE_BAD_CONTENT_ENCODING: return TIX_FAULT_BAD_JSON;
-    default: return TIX_FAULT_CONNECT;
-    }
-}
-
 /* ---- the collector ---- */
 
-static int s_start(tix_prov_t *p)
-{
-    switch (p->kind) {
-    case S_HTTP:
-    case S_FX: return tix_http_start(p);
-    case S_NDJSON: return tix_stream_start(p);
-    case S_CSV: return tix_csv_source_start(p);
-    case S_ZMQ: return tix_zmq_source_start(p);
-    }
-    return -1;
-}
+/* Descriptors waited on beside libcurl's (drop directories, ZeroMQ sockets); a source past
+ * these is still drained every step, its wait bounded by the step's timeout. */
+#define S_POLL_FDS 16
 
 tix_collector_t *tix_collector_new(const tix_config_t *cfg, tix_norm_t *norm, unsigned kinds,
                                    bool once, const tix_collector_sink_t *sink, tix_diag_t *diag)
@@ -526,12 +451,11 @@ tix_collector_t *tix_collector_new(const tix_config_t *cfg, tix_norm_t *norm, un
     self->cfg = cfg;
     self->norm = norm;
     self->once = once;
-    self->ino_fd = -1;
     self->skew_ns = s_int(tix_config_lookup(cfg, "engine"), "max_clock_skew_ms", 5000) * TIX_NS_PER_MS;
     if (sink)
         self->sink = *sink;
     self->rng = (uint64_t)tix_time_mono_ns() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15u;
-    s_load_t l = {cfg, diag, 0};
+    tix_col_load_t l = {cfg, diag, 0};
     self->p = s_load(&l, kinds, true, &self->np);
     if (!self->p || l.errors > 0)
         goto fail;
@@ -545,11 +469,7 @@ tix_collector_t *tix_collector_new(const tix_config_t *cfg, tix_norm_t *norm, un
     for (int i = 0; i < self->np; i++) {
         self->p[i].col = self;
         self->p[i].next_due = now;
-        if (self->p[i].kind == S_FX)
-            for (int j = 0; j < self->p[i].nfx_codes; j++)
-                if (tix_norm_set_fx(norm, self->p[i].fx_codes[j], -1) != 0)
-                    goto fail;
-        if ((self->p[i].kind == S_CSV || self->p[i].kind == S_ZMQ) && s_start(&self->p[i]) != 0) {
+        if (self->p[i].ad->open && self->p[i].ad->open(&self->p[i]) != 0) {
             tix_diag_add(diag, "provider %s: %s", self->p[i].name, tix_err());
             goto fail;
         }
@@ -570,46 +490,29 @@ void tix_collector_destroy(tix_collector_t **self_p)
     if (self->multi)
         curl_multi_cleanup(self->multi);
     tix_json_destroy(&self->json);
-    if (self->ino_fd >= 0)
-        close(self->ino_fd);
     free(self);
     *self_p = NULL;
 }
 
-/* An FX feed that has not delivered for stale_ms takes its currencies' rates away. */
-static void s_fx_watch(tix_prov_t *p)
-{
-    if (p->fx_stale || p->fx_last_ok_ns == 0 ||
-        tix_time_wall_ns() - p->fx_last_ok_ns <= p->fx_stale_ms * TIX_NS_PER_MS)
-        return;
-    p->fx_stale = true;
-    for (int j = 0; j < p->nfx_codes; j++)
-        if (tix_norm_set_fx(p->col->norm, p->fx_codes[j], -1) != 0)
-            tix_error("fx_feed: %s", tix_err());
-    tix_warn("fx_feed: no fresh rates for %lld ms: quotes in its currencies are refused "
-             "(no_fx_rate) until it delivers again", (long long)p->fx_stale_ms);
-}
-
-/* Starts every due transfer; returns the earliest future due time. */
+/* Runs the adapters' watchdogs and starts every due attempt; returns the earliest future due
+ * time. */
 static int64_t s_run_due(tix_collector_t *self, int64_t now)
 {
     int64_t next = now + 100 * TIX_NS_PER_MS;
-    /* Until the FX feed's first answer, quotes in its currencies could only be refused. */
-    bool fx_pending = false;
+    /* Until a gate's first answer (the FX feed's), quotes in its currencies could only be
+     * refused. */
+    bool gated = false;
     for (int i = 0; i < self->np; i++)
-        if (self->p[i].kind == S_FX && !self->p[i].done_once)
-            fx_pending = true;
+        if (self->p[i].ad->gate && !self->p[i].done_once)
+            gated = true;
     for (int i = 0; i < self->np; i++) {
         tix_prov_t *p = &self->p[i];
-        if (p->kind == S_FX)
-            s_fx_watch(p);
-        if (p->kind == S_NDJSON)
-            tix_stream_check(p, now);
-        bool pollable = p->kind == S_HTTP || p->kind == S_FX || p->kind == S_NDJSON;
-        if (!pollable || p->busy || (self->once && p->done_once) || (fx_pending && p->kind != S_FX))
+        if (p->ad->check)
+            p->ad->check(p, now);
+        if (!p->ad->start || p->busy || (self->once && p->done_once) || (gated && !p->ad->gate))
             continue;
         if (p->next_due <= now) {
-            if (s_start(p) != 0) {
+            if (p->ad->start(p) != 0) {
                 tix_col_fault(p, TIX_FAULT_CONNECT, "cannot start a transfer: %s", tix_err());
                 tix_col_attempt_done(p, false);
             }
@@ -635,10 +538,7 @@ static void s_finished(tix_collector_t *self)
             continue;
         curl_multi_remove_handle(self->multi, m->easy_handle);
         p->busy = false;
-        if (p->kind == S_NDJSON)
-            tix_stream_done(p, res);
-        else
-            tix_http_done(p, res);
+        p->ad->done(p, res);
     }
 }
 
@@ -657,19 +557,13 @@ int tix_collector_step(tix_collector_t *self, int64_t timeout_ms)
         wait = timeout_ms;
     if (wait < 0)
         wait = 0;
-    struct curl_waitfd extra[2];
+    struct curl_waitfd extra[S_POLL_FDS];
     unsigned nextra = 0;
-    if (self->ino_fd >= 0)
-        extra[nextra++] = (struct curl_waitfd){self->ino_fd, CURL_WAIT_POLLIN, 0};
-    for (int i = 0; i < self->np && nextra < 2; i++)
-        if (self->p[i].zsock) {
-            int fd;
-            size_t sz = sizeof fd;
-            if (zmq_getsockopt(self->p[i].zsock, ZMQ_FD, &fd, &sz) == 0)
-                extra[nextra++] = (struct curl_waitfd){fd, CURL_WAIT_POLLIN, 0};
-            if (wait > 20)
-                wait = 20; /* ZMQ_FD is edge-triggered: drain often */
-        }
+    for (int i = 0; i < self->np && nextra < S_POLL_FDS; i++) {
+        int fd = self->p[i].ad->poll_fd ? self->p[i].ad->poll_fd(&self->p[i], &wait) : -1;
+        if (fd >= 0)
+            extra[nextra++] = (struct curl_waitfd){fd, CURL_WAIT_POLLIN, 0};
+    }
     if (curl_multi_poll(self->multi, extra, nextra, (int)wait, NULL) != CURLM_OK) {
         TIX_SET_ERR(EIO, "curl_multi_poll failed");
         return -1;
@@ -679,11 +573,9 @@ int tix_collector_step(tix_collector_t *self, int64_t timeout_ms)
         return -1;
     }
     s_finished(self);
-    if (self->ino_fd >= 0)
-        tix_csv_source_events(self);
     for (int i = 0; i < self->np; i++)
-        if (self->p[i].zsock)
-            tix_zmq_source_drain(&self->p[i]);
+        if (self->p[i].ad->drain)
+            self->p[i].ad->drain(&self->p[i]);
     return 0;
 }
 

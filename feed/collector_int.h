@@ -1,4 +1,4 @@
-/* Collector internals shared by the adapters: provider state, emit path, health bookkeeping. */
+/* Collector internals shared by the adapters: the adapter operations, provider state, emit path, health. */
 #ifndef TIX_COLLECTOR_INT_H
 #define TIX_COLLECTOR_INT_H
 
@@ -9,65 +9,71 @@
 
 #include <curl/curl.h>
 
-typedef enum { S_HTTP = 0, S_NDJSON, S_CSV, S_ZMQ, S_FX } s_kind_t;
+typedef struct tix_prov_s tix_prov_t;
+/* Configuration being read: where problems go (tix_col_fail). */
+typedef struct tix_col_load_s tix_col_load_t;
 
-/* Rolling traded volume of one model on a stream: 60 buckets over volume_window_ms. */
-#define TIX_VOL_BUCKETS 60
+/* One provider kind's operations, as Redis's aeApi* backends: the collector loop calls only
+ * these, and each adapter keeps its own state behind p->priv, a struct private to its file
+ * (FFmpeg's priv_data_size: the collector allocates it zeroed, knowing only its size). A new
+ * kind is a feed/<kind>.c defining tix_col_<kind>, and its name in TIX_PROVIDER_KIND_MAP. */
 typedef struct {
-    char model[96];
-    int64_t bucket[TIX_VOL_BUCKETS]; /* bucket start index, for expiry */
-    int64_t qty[TIX_VOL_BUCKETS];
-} tix_vol_t;
+    const char *name;   /* kind = "..." in the providers list; "fx_feed" for the FX feed */
+    unsigned roles;     /* TIX_COLLECT_* bits: the collectors that run it */
+    int64_t timeout_ms; /* timeout_ms when the provider sets none */
+    bool gate;          /* other polled providers wait for its first attempt (the FX rates) */
+    size_t priv_size;   /* bytes of its state at p->priv, zeroed before configure */
+    /* Reads the kind's own keys of `s` into p->priv; problems go to `l` as "where.key:
+     * message" (tix_col_fail). Runs for disabled providers too (validation). */
+    void (*configure)(tix_prov_t *p, tix_col_load_t *l, const config_setting_t *s,
+                      const char *where);
+    /* The payload schema in p->priv, which the collector fills from the provider's keys and
+     * its preset; NULL (or a NULL op) for a kind that reads no JSON schema. */
+    tix_extract_t *(*schema)(tix_prov_t *p);
+    /* Once, when the collector is made (bind, import, watch); 0, or -1 with tix_err(). */
+    int (*open)(tix_prov_t *p);
+    /* Begins an attempt when one is due; NULL for a kind that is never polled. */
+    int (*start)(tix_prov_t *p);
+    /* Its curl transfer ended (p->busy already false). */
+    void (*done)(tix_prov_t *p, CURLcode res);
+    /* Every step, before due attempts start: watchdogs (stall, stale rates). */
+    void (*check)(tix_prov_t *p, int64_t now);
+    /* A file descriptor to wait on beside libcurl's, or -1; may shorten *wait_ms. */
+    int (*poll_fd)(tix_prov_t *p, int64_t *wait_ms);
+    /* After every wait: handles what arrived on its descriptor. */
+    void (*drain)(tix_prov_t *p);
+    /* Frees what p->priv holds (the collector frees p->priv itself); NULL: nothing held. */
+    void (*release)(tix_prov_t *p);
+} tix_col_adapter_t;
 
-typedef struct tix_prov_s {
+/* One per provider kind (TIX_PROVIDER_KIND_MAP), and the FX feed's. */
+#define X(kind) extern const tix_col_adapter_t tix_col_##kind;
+TIX_PROVIDER_KIND_MAP(X)
+#undef X
+extern const tix_col_adapter_t tix_col_fx_feed;
+
+struct tix_prov_s {
     struct tix_collector_s *col;
+    const tix_col_adapter_t *ad;
+    void *priv; /* the adapter's own state */
     char name[64];
-    s_kind_t kind;
-    char *url, *path;
+    char *url;
     int64_t interval_ms, timeout_ms, connect_timeout_ms, stall_ms, backoff_ms, backoff_max_ms;
     int64_t max_body;
     int down_after;
     bool any_provider;
-    tix_extract_t x;
-    /* fx feed */
-    tix_jpath_t *fx_rates;
-    char (*fx_codes)[TIX_CCY_MAX];
-    int nfx_codes;
-    int64_t fx_stale_ms, fx_last_ok_ns;
-    bool fx_stale;
     /* runtime */
     tix_health_t health;
     int fails;          /* consecutive failed attempts */
     int64_t next_due;   /* monotonic ns */
     bool done_once;     /* once mode: attempt finished */
+    bool busy;          /* an attempt (a curl transfer) is in flight */
     tix_provider_stats_t st;
     /* accepted and refused quotes at the last health evaluation: what this cycle delivered */
     uint64_t mark_accepted, mark_refused;
     /* One rate limit per reason and fault: an outsider can repeat most of them at will. */
     tix_log_limit_t lim_reason[TIX_REASON_COUNT], lim_fault[TIX_FAULT_COUNT];
-    /* HTTP transfer */
-    CURL *easy;
-    bool busy, too_large;
-    int64_t started;    /* monotonic ns */
-    char *body;
-    size_t blen, bcap;
-    char etag[256], new_etag[256];
-    char *last_body;    /* the last 200 body, re-extracted on 304 */
-    size_t last_len;
-    struct curl_slist *hdrs;
-    /* stream */
-    int64_t last_data;  /* monotonic ns of the last byte */
-    bool line_overflow;
-    tix_vol_t *vols;
-    int nvols;
-    /* csv_file */
-    int wd;
-    bool is_dir;
-    /* zmq_ingest: its own context, so that its ZAP handler serves its socket alone */
-    char *curve_secret, *collectors_allow;
-    void *zctx, *zsock;
-    struct tix_auth_s *auth; /* NULL without CURVE (a local endpoint) */
-} tix_prov_t;
+};
 
 struct tix_collector_s {
     const tix_config_t *cfg;
@@ -78,11 +84,28 @@ struct tix_collector_s {
     int np;
     CURLM *multi;
     tix_json_t *json; /* one parser: documents are handled one at a time */
-    int ino_fd;
     uint64_t rng;
     int64_t skew_ns; /* engine.max_clock_skew_ms */
     int64_t last_stamp;
 };
+
+/* ---- configuration helpers for the adapters' configure ---- */
+
+/* Appends "file:line: message" for setting `s` to the problems being collected. */
+void tix_col_fail(tix_col_load_t *l, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Member `k` of group `g` if it is a string, else NULL. */
+const char *tix_col_str(const config_setting_t *g, const char *k);
+/* *dst = a copy of `src` (NULL for NULL); -1 when out of memory. */
+int tix_col_dup(char **dst, const char *src);
+/* Whether `u` is an http:// or https:// url. */
+bool tix_col_http_url(const char *u);
+/* A configure that checks the provider's url is http:// or https:// ("where.url: <kind>
+ * needs ..."): the whole of it for the kinds that read nothing else. */
+void tix_col_need_http_url(tix_prov_t *p, tix_col_load_t *l, const config_setting_t *ps,
+                           const char *where);
+
+/* ---- the emit path and health ---- */
 
 /* recv_ns for data received now: wall clock, never going backwards within a collector. */
 int64_t tix_col_stamp(struct tix_collector_s *c);
@@ -102,34 +125,49 @@ void tix_col_fault(tix_prov_t *p, tix_fault_t f, const char *fmt, ...)
 void tix_col_attempt_done(tix_prov_t *p, bool ok);
 /* Parses a whole JSON document: NULL on error, having counted bad_json or truncated. */
 const tix_json_val_t *tix_col_parse(tix_prov_t *p, const char *buf, size_t len);
-/* Extracts and emits every element of `doc`; returns the number of quotes accepted or
- * withheld as stale (-1 if the list reached nothing). */
-int tix_col_extract_doc(tix_prov_t *p, const tix_json_val_t *doc, int64_t recv_ns, int *nstale);
+/* Extracts with `x` and emits every element of `doc`; returns the number of quotes accepted
+ * or withheld as stale (-1 if the list reached nothing). */
+int tix_col_extract_doc(tix_prov_t *p, const tix_extract_t *x, const tix_json_val_t *doc,
+                        int64_t recv_ns, int *nstale);
 
-/* Adapters. */
-int tix_http_start(tix_prov_t *p);              /* begins one poll (http_poll, fx feed) */
-void tix_http_done(tix_prov_t *p, CURLcode res); /* a poll transfer finished */
-void tix_fx_body(tix_prov_t *p, const tix_json_val_t *doc);
+/* ---- curl ---- */
+
+/* Shared curl setup (timeouts, gzip, no signals) of the handle in *easy (made if NULL) for
+ * provider `p`; NULL with tix_err(). */
+CURL *tix_col_easy(tix_prov_t *p, CURL **easy);
+/* Grows *buf (capacity *cap, doubling from 64 KiB) to hold `need` bytes; -1 when out of
+ * memory, the buffer unchanged. */
+int tix_col_reserve(char **buf, size_t *cap, size_t need);
+/* Starts transfer `e` of `p`'s attempt: busy, counted; 0, or -1 with tix_err(). */
+int tix_col_easy_add(tix_prov_t *p, CURL *e);
+/* A fault from a failed transfer. */
+tix_fault_t tix_col_curl_fault(CURLcode res, long status);
+/* Takes a handle out of the multi if p's transfer is in flight, and frees it. */
+void tix_col_easy_release(tix_prov_t *p, CURL **easy);
+
+/* One polled HTTP GET with ETag and a kept last body (http_poll and the FX feed). */
+typedef struct {
+    CURL *easy;
+    bool too_large;
+    int64_t started, max_body; /* monotonic ns; bytes */
+    char *body;
+    size_t blen, bcap;
+    char etag[256], new_etag[256];
+    char *last_body;    /* the last 200 body, re-used on 304 */
+    size_t last_len;
+    struct curl_slist *hdrs;
+} tix_col_http_t;
+/* What a poll's body (fresh, or the last one again on 304) delivered: true if usable. */
+typedef bool (*tix_col_body_fn)(tix_prov_t *p, const char *buf, size_t len, int64_t recv_ns);
+int tix_col_http_start(tix_prov_t *p, tix_col_http_t *h);
+/* A poll transfer finished: status and faults counted, the body handed to `on_body`, the
+ * attempt ended. */
+void tix_col_http_done(tix_prov_t *p, tix_col_http_t *h, CURLcode res, tix_col_body_fn on_body);
+void tix_col_http_release(tix_prov_t *p, tix_col_http_t *h);
+
 /* The rate value `v` of an FX feed (USD per unit, a positive decimal of at most 9 decimals)
  * into *rate; 0, or -1 when missing or not such a decimal. `shown` (cap bytes) receives its
  * text for messages, "..." marking a text too long to show whole. */
 int tix_fx_rate(const tix_json_val_t *v, int64_t *rate, char *shown, size_t cap);
-int tix_stream_start(tix_prov_t *p);
-void tix_stream_done(tix_prov_t *p, CURLcode res);
-void tix_stream_check(tix_prov_t *p, int64_t now); /* stall watchdog, once-mode end */
-int tix_csv_source_start(tix_prov_t *p);         /* file import, or dir scan + watch */
-void tix_csv_source_events(struct tix_collector_s *c);
-/* Why zmq_ingest `p` may not run as configured (an exposed endpoint without CurveZMQ, half
- * of its keys, an unreadable key or allowlist): -1 with tix_err(), else 0. */
-int tix_zmq_source_check(const tix_prov_t *p);
-int tix_zmq_source_start(tix_prov_t *p);
-void tix_zmq_source_drain(tix_prov_t *p);
-void tix_zmq_source_release(tix_prov_t *p);
-void tix_prov_release(tix_prov_t *p);            /* frees adapter resources */
-
-/* Shared curl setup (timeouts, gzip, no signals) for provider `p`. */
-CURL *tix_col_easy(tix_prov_t *p);
-/* A fault from a failed transfer. */
-tix_fault_t tix_col_curl_fault(CURLcode res, long status);
 
 #endif

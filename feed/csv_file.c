@@ -13,6 +13,40 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+typedef struct {
+    char *path;   /* a file to import, or a drop directory */
+    bool is_dir;
+    int ino_fd;   /* the drop directory's inotify instance; -1 without a watch */
+    int wd;
+} s_csv_t;
+
+static void s_configure(tix_prov_t *p, tix_col_load_t *l, const config_setting_t *ps,
+                        const char *where)
+{
+    s_csv_t *self = p->priv;
+    self->ino_fd = self->wd = -1;
+    const char *path = tix_col_str(ps, "path");
+    if (tix_col_dup(&self->path, path)) {
+        tix_col_fail(l, ps, "%s: out of memory", where);
+        return;
+    }
+    struct stat st;
+    if (!path)
+        tix_col_fail(l, ps, "%s.path: csv_file needs a path (a file to import or a drop directory)",
+                     where);
+    else if (stat(path, &st) != 0)
+        tix_col_fail(l, config_setting_get_member(ps, "path"), "%s.path: %s: %s", where, path,
+                     strerror(errno));
+}
+
+static void s_release(tix_prov_t *p)
+{
+    s_csv_t *self = p->priv;
+    if (self->ino_fd >= 0)
+        close(self->ino_fd);
+    free(self->path);
+}
+
 /* Checks every row of `file` (format, provider identity, normalization) without emitting.
  * 0, or -1 with `why` naming "file:line: reason". */
 static int s_validate(tix_prov_t *p, const char *file, char *why, size_t cap)
@@ -69,12 +103,13 @@ static int s_emit_file(tix_prov_t *p, const char *file)
 /* Moves `name` from the drop directory into `sub`/, never overwriting an earlier file. */
 static int s_move(tix_prov_t *p, const char *name, const char *sub, char *dst, size_t cap)
 {
+    s_csv_t *self = p->priv;
     char src[4096];
-    snprintf(src, sizeof src, "%s/%s", p->path, name);
-    snprintf(dst, cap, "%s/%s/%s", p->path, sub, name);
+    snprintf(src, sizeof src, "%s/%s", self->path, name);
+    snprintf(dst, cap, "%s/%s/%s", self->path, sub, name);
     struct stat st;
     for (int i = 1; stat(dst, &st) == 0 && i < 1000; i++)
-        snprintf(dst, cap, "%s/%s/%s.%d", p->path, sub, name, i);
+        snprintf(dst, cap, "%s/%s/%s.%d", self->path, sub, name, i);
     if (rename(src, dst) != 0) {
         tix_error("provider %s: cannot move %s to %s: %s", p->name, src, dst, strerror(errno));
         return -1;
@@ -129,22 +164,24 @@ static bool s_wanted(const char *dir, const char *name)
 
 static void s_ingest_name(tix_prov_t *p, const char *name)
 {
+    s_csv_t *self = p->priv;
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", p->path, name);
+    snprintf(path, sizeof path, "%s/%s", self->path, name);
     s_ingest(p, path, name);
 }
 
 /* Files already waiting when we start, in name order (oldest-first by convention). */
 static void s_scan(tix_prov_t *p)
 {
+    s_csv_t *self = p->priv;
     struct dirent **list = NULL;
-    int n = scandir(p->path, &list, NULL, alphasort);
+    int n = scandir(self->path, &list, NULL, alphasort);
     if (n < 0) {
-        tix_error("provider %s: cannot list %s: %s", p->name, p->path, strerror(errno));
+        tix_error("provider %s: cannot list %s: %s", p->name, self->path, strerror(errno));
         return;
     }
     for (int i = 0; i < n; i++) {
-        if (s_wanted(p->path, list[i]->d_name))
+        if (s_wanted(self->path, list[i]->d_name))
             s_ingest_name(p, list[i]->d_name);
         free(list[i]);
     }
@@ -162,31 +199,32 @@ static int s_mkdir(const char *dir, const char *sub)
     return 0;
 }
 
-int tix_csv_source_start(tix_prov_t *p)
+/* Imports the file, or scans the drop directory and (unless once) watches it. */
+static int s_open(tix_prov_t *p)
 {
+    s_csv_t *self = p->priv;
     struct stat st;
-    if (stat(p->path, &st) != 0) {
-        TIX_SET_ERR(errno, "path %s: %s", p->path, strerror(errno));
+    if (stat(self->path, &st) != 0) {
+        TIX_SET_ERR(errno, "path %s: %s", self->path, strerror(errno));
         return -1;
     }
-    p->is_dir = S_ISDIR(st.st_mode);
-    if (!p->is_dir) {
-        s_ingest(p, p->path, NULL);
+    self->is_dir = S_ISDIR(st.st_mode);
+    if (!self->is_dir) {
+        s_ingest(p, self->path, NULL);
         p->done_once = true;
         return 0;
     }
-    if (s_mkdir(p->path, "done") || s_mkdir(p->path, "bad"))
+    if (s_mkdir(self->path, "done") || s_mkdir(self->path, "bad"))
         return -1;
-    struct tix_collector_s *c = p->col;
-    if (!c->once) {
-        if (c->ino_fd < 0 && (c->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
+    if (!p->col->once) {
+        if ((self->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
             TIX_SET_ERR(errno, "inotify_init1: %s", strerror(errno));
             return -1;
         }
         /* Whole files only: written and closed, or moved in. */
-        p->wd = inotify_add_watch(c->ino_fd, p->path, IN_CLOSE_WRITE | IN_MOVED_TO);
-        if (p->wd < 0) {
-            TIX_SET_ERR(errno, "inotify_add_watch %s: %s", p->path, strerror(errno));
+        self->wd = inotify_add_watch(self->ino_fd, self->path, IN_CLOSE_WRITE | IN_MOVED_TO);
+        if (self->wd < 0) {
+            TIX_SET_ERR(errno, "inotify_add_watch %s: %s", self->path, strerror(errno));
             return -1;
         }
     }
@@ -195,28 +233,41 @@ int tix_csv_source_start(tix_prov_t *p)
     return 0;
 }
 
-void tix_csv_source_events(struct tix_collector_s *c)
+static int s_poll_fd(tix_prov_t *p, int64_t *wait_ms)
 {
+    (void)wait_ms; /* inotify is level-triggered: the wait needs no cap */
+    s_csv_t *self = p->priv;
+    return self->ino_fd;
+}
+
+/* Files the watch reports, whole (closed after writing, or moved in). */
+static void s_drain(tix_prov_t *p)
+{
+    s_csv_t *self = p->priv;
+    if (self->ino_fd < 0)
+        return;
     char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
     for (int rounds = 0; rounds < 64; rounds++) {
-        ssize_t n = read(c->ino_fd, buf, sizeof buf);
+        ssize_t n = read(self->ino_fd, buf, sizeof buf);
         if (n <= 0)
             return; /* EAGAIN: nothing more now */
         for (char *q = buf; q < buf + n;) {
             const struct inotify_event *ev = (const struct inotify_event *)q;
             q += sizeof *ev + ev->len;
-            if (ev->mask & IN_Q_OVERFLOW) { /* events were lost: look at every folder again */
-                for (int i = 0; i < c->np; i++)
-                    if (c->p[i].kind == S_CSV && c->p[i].wd >= 0)
-                        s_scan(&c->p[i]);
+            if (ev->mask & IN_Q_OVERFLOW) { /* events were lost: look at the folder again */
+                s_scan(p);
                 continue;
             }
             if (ev->len == 0 || (ev->mask & IN_ISDIR))
                 continue;
-            for (int i = 0; i < c->np; i++)
-                if (c->p[i].kind == S_CSV && c->p[i].wd == ev->wd &&
-                    s_wanted(c->p[i].path, ev->name))
-                    s_ingest_name(&c->p[i], ev->name);
+            if (ev->wd == self->wd && s_wanted(self->path, ev->name))
+                s_ingest_name(p, ev->name);
         }
     }
 }
+
+const tix_col_adapter_t tix_col_csv_file = {
+    .name = "csv_file", .roles = TIX_COLLECT_CSV, .timeout_ms = 10000,
+    .priv_size = sizeof(s_csv_t), .configure = s_configure, .open = s_open,
+    .poll_fd = s_poll_fd, .drain = s_drain, .release = s_release,
+};

@@ -26,9 +26,9 @@ struct tix_norm_s {
 
 const char *tix_reason_name(tix_reason_t r)
 {
-    static const char *names[] = {"none", "bad_number", "negative", "no_fx_rate",
-                                  "missing_field", "unmapped_model", "unauthorized_provider",
-                                  "bad_time"};
+#define X(id, name) name,
+    static const char *const names[] = {TIX_REASON_MAP(X)};
+#undef X
     _Static_assert(sizeof names / sizeof names[0] == TIX_REASON_COUNT, "a name per reason");
     return r < TIX_REASON_COUNT ? names[r] : "unknown";
 }

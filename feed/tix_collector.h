@@ -1,4 +1,4 @@
-/* The collector: every provider adapter (http_poll, ndjson_stream, csv_file, zmq_ingest) in one loop. */
+/* The collector: every provider adapter (http_poll, ndjson_stream, csv_file, zmq_ingest) and the FX feed in one loop. */
 #ifndef TIX_COLLECTOR_H
 #define TIX_COLLECTOR_H
 
@@ -12,26 +12,41 @@
 #include <stdio.h>
 
 /* UP: the last attempt delivered quotes; DEGRADED: it failed, but fewer than down_after in a
- * row, or it delivered data whose every quote was refused; DOWN: down_after failures in a row, or no data yet. Never given up: DOWN keeps retrying. */
-typedef enum { TIX_HEALTH_UP = 0, TIX_HEALTH_DEGRADED, TIX_HEALTH_DOWN } tix_health_t;
-
-/* Transport and payload faults: provider-health counters, not quote refusals (§3.5). */
+ * row, or it delivered data whose every quote was refused; DOWN: down_after failures in a row,
+ * or no data yet. Never given up: DOWN keeps retrying. X(enum suffix, name in logs/metrics),
+ * as libuv's UV_ERRNO_MAP: a new state is one line. */
+#define TIX_HEALTH_MAP(X)   \
+    X(UP, "UP")             \
+    X(DEGRADED, "DEGRADED") \
+    X(DOWN, "DOWN")
 typedef enum {
-    TIX_FAULT_HTTP_4XX = 0,
-    TIX_FAULT_HTTP_5XX,
-    TIX_FAULT_HTTP_OTHER,  /* any other non-200/304 status */
-    TIX_FAULT_TIMEOUT,     /* connect or total timeout */
-    TIX_FAULT_CONNECT,     /* refused, unreachable, reset */
-    TIX_FAULT_TRUNCATED,   /* body shorter than announced, JSON cut short, stream cut mid-line */
-    TIX_FAULT_BAD_JSON,    /* not JSON */
-    TIX_FAULT_TOO_LARGE,   /* body over max_body_bytes */
-    TIX_FAULT_NO_QUOTES,   /* valid JSON, but the list path reached no element */
-    TIX_FAULT_STALE_SOURCE,/* every quote carried a source timestamp older than max_age_ms */
-    TIX_FAULT_STALL,       /* a stream sent nothing for stall_ms */
-    TIX_FAULT_DISCONNECT,  /* a stream ended */
-    TIX_FAULT_BAD_FILE,    /* a dropped CSV file was refused (moved to bad/) */
-    TIX_FAULT_BAD_MESSAGE, /* a ZeroMQ message that is not a valid quote message */
-    TIX_FAULT_UNKNOWN_KEY, /* zmq_ingest: a CURVE handshake with a key not in collectors_allow */
+#define X(id, name) TIX_HEALTH_##id,
+    TIX_HEALTH_MAP(X)
+#undef X
+} tix_health_t;
+
+/* Transport and payload faults: provider-health counters, not quote refusals (§3.5). Names
+ * are metric labels: never rename one. */
+#define TIX_FAULT_MAP(X)                                                                \
+    X(HTTP_4XX, "http_4xx")                                                             \
+    X(HTTP_5XX, "http_5xx")                                                             \
+    X(HTTP_OTHER, "http_other")     /* any other non-200/304 status */                  \
+    X(TIMEOUT, "timeout")           /* connect or total timeout */                      \
+    X(CONNECT, "connect")           /* refused, unreachable, reset */                   \
+    X(TRUNCATED, "truncated")       /* body short of its length, JSON or line cut */    \
+    X(BAD_JSON, "bad_json")         /* not JSON */                                      \
+    X(TOO_LARGE, "too_large")       /* body over max_body_bytes */                      \
+    X(NO_QUOTES, "no_quotes")       /* valid JSON; the list path reached no element */  \
+    X(STALE_SOURCE, "stale_source") /* every source timestamp older than max_age_ms */  \
+    X(STALL, "stall")               /* a stream sent nothing for stall_ms */            \
+    X(DISCONNECT, "disconnect")     /* a stream ended */                                \
+    X(BAD_FILE, "bad_file")         /* a dropped CSV file refused (moved to bad/) */    \
+    X(BAD_MESSAGE, "bad_message")   /* a ZeroMQ message that is no valid quote message */ \
+    X(UNKNOWN_KEY, "unknown_key")   /* zmq_ingest: a CURVE key not in collectors_allow */
+typedef enum {
+#define X(id, name) TIX_FAULT_##id,
+    TIX_FAULT_MAP(X)
+#undef X
     TIX_FAULT_COUNT
 } tix_fault_t;
 

@@ -13,21 +13,30 @@ typedef int64_t tix_price_t;
 /* Longest text tix_price_format() writes, with its NUL: "-9223372036.854775808". */
 #define TIX_PRICE_TEXT_MAX 24
 
-/* How many tokens a raw provider price is quoted per. */
+/* How many tokens a raw provider price is quoted per: X(enum suffix, tokens, name in config,
+ * CSV and archives), as libuv's UV_ERRNO_MAP; the values are on the wire. */
+#define TIX_UNIT_MAP(X)          \
+    X(TOKEN, 1, "token")         \
+    X(1K, 1000, "1k")            \
+    X(1M, 1000000, "1m")
 typedef enum {
-    TIX_UNIT_TOKEN = 1,
-    TIX_UNIT_1K = 1000,
-    TIX_UNIT_1M = 1000000,
+#define X(id, tokens, name) TIX_UNIT_##id = tokens,
+    TIX_UNIT_MAP(X)
+#undef X
 } tix_unit_t;
 
 /* Why a decimal text was refused; each is distinct so collectors can count them. */
+#define TIX_PRICE_STATUS_MAP(X)                                                   \
+    X(OK, "ok")                                                                   \
+    X(EMPTY, "empty")       /* "" */                                              \
+    X(GARBAGE, "garbage")   /* not a decimal: "abc", " 1", "1.2.3", "1e" */       \
+    X(NAN, "nan")           /* "NaN", "inf", "Infinity" (any case, any sign) */   \
+    X(NEGATIVE, "negative") /* a value below zero ("-0" is zero, and accepted) */ \
+    X(OVERFLOW, "overflow") /* does not fit int64 after scaling or conversion */
 typedef enum {
-    TIX_PRICE_OK = 0,
-    TIX_PRICE_EMPTY,    /* "" */
-    TIX_PRICE_GARBAGE,  /* not a decimal: "abc", " 1", "1.2.3", "1e" */
-    TIX_PRICE_NAN,      /* "NaN", "inf", "Infinity" (any case, any sign) */
-    TIX_PRICE_NEGATIVE, /* a value below zero ("-0" is zero, and accepted) */
-    TIX_PRICE_OVERFLOW, /* does not fit int64 after scaling or conversion */
+#define X(id, name) TIX_PRICE_##id,
+    TIX_PRICE_STATUS_MAP(X)
+#undef X
 } tix_price_status_t;
 
 /* A short name for a status: "ok", "empty", "garbage", "nan", "negative", "overflow". */
