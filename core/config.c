@@ -145,6 +145,7 @@ static const tix_key_t s_publisher_keys[] = {
 /* tixd's engine stage: CLOCK(b) is injected once wall time passes b + grace_ms. */
 static const tix_key_t s_engine_keys[] = {
     {"grace_ms", TIX_KEY_INT, false, 0, 10000, NULL, NULL},
+    {"late_ms", TIX_KEY_INT, false, 0, 3600000, NULL, NULL},
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
 static const tix_key_t s_storage_keys[] = {
@@ -152,6 +153,8 @@ static const tix_key_t s_storage_keys[] = {
     {"journal_dir", TIX_KEY_STRING, false, 1, 4095, NULL, NULL},
     {"flush_ms", TIX_KEY_INT, false, 10, 3600000, NULL, NULL},
     {"fsync_ms", TIX_KEY_INT, false, 0, 3600000, NULL, NULL},
+    {"journal_fallback", TIX_KEY_STRING, false, 1, 4095, NULL, NULL},
+    {"journal_reserve_kb", TIX_KEY_INT, false, 0, 1048576, NULL, NULL},
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
 static const tix_key_t s_log_keys[] = {
