@@ -418,7 +418,7 @@ uint64_t tix_storage_wait_durable(tix_storage_t *self, uint64_t seq, int64_t tim
     struct timespec dl;
     tix_storage_deadline(&dl, timeout_ms);
     pthread_mutex_lock(&self->mu);
-    while (self->st.durable < seq && self->st.journal_ok && !self->journal_done &&
+    while (self->st.durable < seq && !self->journal_done &&
            pthread_cond_timedwait(&self->progress, &self->mu, &dl) == 0) {
     }
     uint64_t d = self->st.durable;

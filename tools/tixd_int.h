@@ -40,6 +40,8 @@ typedef struct {
 typedef struct {
     atomic_uint_least64_t quotes, refused, late, clocks, ticks, settlements;
     atomic_uint_least64_t storage_refused, reloads, reload_failures;
+    atomic_uint_least64_t late_ticks;     /* ticks archived but withheld as late (engine.late_ms) */
+    atomic_uint_least64_t engine_pending; /* engine events waiting for the journal */
     atomic_int_least64_t engine_alive_ns; /* monotonic: the engine loop's last turn */
     pthread_mutex_t mu;
     /* collector thread */
@@ -68,6 +70,7 @@ void tixd_state_fini(tixd_state_t *s);
 int tixd_state_providers(tixd_state_t *s, const tix_collector_t *col);
 
 /* ---- engine stage ---- */
+#define TIXD_LATE_MS 1000 /* engine.late_ms default */
 typedef struct {
     const tix_config_t *cfg;
     tix_storage_t *storage;     /* NULL: nothing stored */
