@@ -426,6 +426,8 @@ int tix_journal_recover(const char *path, int64_t day, tix_journal_info_t *info)
     tix_record_t r;
     int rc;
     while ((rc = tix_jreader_next(rd, UINT64_MAX, &r)) == 1) {
+        if (r.seq == 0)
+            continue; /* the publish ledger takes no place in the sequence */
         if (info->records++ == 0)
             info->first_seq = r.seq;
         info->last_seq = r.seq;

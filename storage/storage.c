@@ -213,6 +213,7 @@ static int s_recover(tix_storage_t *self)
     uint64_t last = 0;
     int rc = s_last_seq(self, days, n, &last);
     self->st.submitted = self->st.journalled = self->st.durable = last;
+    self->run = last + 1;
     self->st.archived = n ? 0 : last; /* sealed days are archived already */
     self->first_day = n ? days[0] : -1;
     self->jday = n ? days[n - 1] : -1;
@@ -355,13 +356,32 @@ int tix_storage_submit(tix_storage_t *self, tix_record_t *r, uint64_t *seq_out)
     }
     r->seq = ++self->st.submitted;
     self->ring[(self->head + self->count++) % self->o.queue_size] = *r;
-    if (r->kind != TIX_REC_QUOTE)
+    if (r->kind == TIX_REC_CLOCK || r->kind == TIX_REC_TICK || r->kind == TIX_REC_SETTLE)
         self->urgent = true; /* the engine waits for clocks and outputs to be durable */
     if (seq_out)
         *seq_out = r->seq;
     pthread_cond_signal(&self->not_empty);
     pthread_mutex_unlock(&self->mu);
     return 0;
+}
+
+int tix_storage_published(tix_storage_t *self, uint64_t channel_seq, uint64_t rec_seq,
+                          tix_rec_kind_t rec_kind, int64_t ts_ns)
+{
+    tix_record_t r = {.kind = TIX_REC_PUBLISHED};
+    r.u.pub = (tix_rec_pub_t){channel_seq, rec_seq, self->run, ts_ns, (uint8_t)rec_kind};
+    pthread_mutex_lock(&self->mu);
+    bool room = self->count < self->o.queue_size && !self->stopping;
+    if (room)
+        self->ring[(self->head + self->count++) % self->o.queue_size] = r; /* seq 0 */
+    else
+        self->st.ledger_dropped++;
+    pthread_cond_signal(&self->not_empty);
+    pthread_mutex_unlock(&self->mu);
+    if (!room)
+        TIX_SET_ERR(EAGAIN, "storage: queue full; publish ledger entry for channel_seq %llu dropped",
+                    (unsigned long long)channel_seq);
+    return room ? 0 : -1;
 }
 
 int tix_storage_quote(tix_storage_t *self, const tix_quote_t *q, const char *provider,
@@ -486,6 +506,7 @@ int tix_storage_metrics(tix_storage_t *self, char *buf, size_t len)
                      "tix_storage_queue_depth %zu\ntix_storage_journal_up %d\n"
                      "tix_storage_journal_low %d\ntix_storage_journal_low_total %llu\n"
                      "tix_storage_journal_fallback %d\ntix_storage_journal_fallback_total %llu\n"
+                     "tix_storage_ledger_dropped_total %llu\n"
                      "tix_storage_archive_up %d\n# last error: %s\n",
                      (unsigned long long)s.submitted, (unsigned long long)s.journalled,
                      (unsigned long long)s.durable, (unsigned long long)s.archived,
@@ -493,7 +514,8 @@ int tix_storage_metrics(tix_storage_t *self, char *buf, size_t len)
                      (unsigned long long)s.journal_errors,
                      (unsigned long long)s.archive_errors, (unsigned long long)s.days_closed,
                      s.queue_depth, s.journal_ok, s.journal_low, (unsigned long long)s.journal_lows,
-                     s.journal_fallback, (unsigned long long)s.journal_moves, s.archive_ok,
+                     s.journal_fallback, (unsigned long long)s.journal_moves,
+                     (unsigned long long)s.ledger_dropped, s.archive_ok,
                      *s.last_error ? s.last_error : "none");
     return n < 0 || (size_t)n >= len ? -1 : n;
 }

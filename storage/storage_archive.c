@@ -110,6 +110,8 @@ static int s_follow(s_astate_t *a, uint64_t limit)
         int rc = tix_jreader_next(a->rd, limit, &r);
         if (rc <= 0)
             return rc == 0 ? 1 : -1;
+        if (r.kind == TIX_REC_PUBLISHED)
+            continue; /* the publish ledger stays in the journal */
         if (tix_archive_add(a->ar, &r) != 0)
             return -1;
         a->added = r.seq;

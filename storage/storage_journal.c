@@ -147,7 +147,8 @@ static int s_write_batch(s_jstate_t *js, const tix_record_t *batch, size_t n, si
             return -1;
         if (tix_journal_append(js->j, &batch[i]) != 0)
             return -1;
-        js->appended = batch[i].seq;
+        if (batch[i].seq) /* the publish ledger has none */
+            js->appended = batch[i].seq;
         *done = i + 1;
     }
     return s_flush(js);

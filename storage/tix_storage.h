@@ -58,6 +58,11 @@ int tix_storage_tick(tix_storage_t *self, const tix_tick_t *tick, uint64_t *seq_
 int tix_storage_settlement(tix_storage_t *self, const tix_settlement_t *stl,
                            const uint8_t *signature, const uint8_t *key_id, uint64_t *seq_out)
     __attribute__((warn_unused_result));
+/* Publish ledger: the publisher sent record `rec_seq` (of kind `rec_kind`, time `ts_ns`) as
+ * message `channel_seq`. Journalled (never in HDF5) so that tix-archive check can prove every
+ * published message is archived. Never waits: -1 (EAGAIN, counted) when the queue is full. */
+int tix_storage_published(tix_storage_t *self, uint64_t channel_seq, uint64_t rec_seq,
+                          tix_rec_kind_t rec_kind, int64_t ts_ns);
 /* Any prepared record (seq is assigned here). */
 int tix_storage_submit(tix_storage_t *self, tix_record_t *r, uint64_t *seq_out)
     __attribute__((warn_unused_result));
@@ -91,6 +96,7 @@ typedef struct {
     uint64_t queue_full;    /* submits answered EAGAIN (queue full, non-blocking) */
     uint64_t journal_moves; /* times the journal moved to journal_fallback */
     uint64_t journal_lows;  /* times the journal found no room for its space reserve */
+    uint64_t ledger_dropped; /* publish ledger entries dropped (queue full) */
     uint64_t journal_errors, archive_errors, days_closed;
     size_t queue_depth;
     bool journal_ok, archive_ok;

@@ -114,8 +114,10 @@ static void s_on_tick(void *arg, const tix_tick_t *t)
     m.u.tick.n_excluded = t->n_excluded;
     m.u.tick.n_stale = t->n_stale;
     m.u.tick.status = (uint8_t)t->status;
-    if ((!e->o.storage || s_journal(e, &r, "tick", &seq) == 0) && e->o.out)
+    if ((!e->o.storage || s_journal(e, &r, "tick", &seq) == 0) && e->o.out) {
+        m.rec_seq = seq;
         (void)s_later(e, P_OUT, seq, &m, sizeof m); /* not journalled: never published */
+    }
     pthread_mutex_lock(&e->o.state->mu);
     e->o.state->last_tick[t->tier] = *t;
     e->o.state->last_tick_wall_ns[t->tier] = tix_time_wall_ns();
@@ -167,8 +169,10 @@ static void s_on_settlement(void *arg, const tix_settlement_t *s)
         memcpy(r.u.settle.key_id, w->key_id, TIX_KEY_ID_SIZE);
     }
     uint64_t seq = 0;
-    if ((!e->o.storage || s_journal(e, &r, "settlement", &seq) == 0) && e->o.out)
+    if ((!e->o.storage || s_journal(e, &r, "settlement", &seq) == 0) && e->o.out) {
+        m.rec_seq = seq;
         (void)s_later(e, P_OUT, seq, &m, sizeof m);
+    }
     char p[TIX_PRICE_TEXT_MAX], sig[9] = "unsigned";
     if (e->o.sign)
         snprintf(sig, sizeof sig, "%02x%02x%02x%02x", w->signature[0], w->signature[1],
@@ -179,9 +183,9 @@ static void s_on_settlement(void *arg, const tix_settlement_t *s)
              s->partitions_used, sig);
 }
 
-static void s_quote_out(tixd_engine_t *e, const tixd_in_t *in)
+static void s_quote_out(tixd_engine_t *e, const tixd_in_t *in, uint64_t seq)
 {
-    tixd_out_t m = {.kind = TIX_WIRE_QUOTE};
+    tixd_out_t m = {.kind = TIX_WIRE_QUOTE, .rec_seq = seq};
     tix_wire_quote_t *w = &m.u.quote;
     w->recv_ns = in->q.recv_ns;
     snprintf(w->provider, sizeof w->provider, "%s", in->provider);
@@ -270,8 +274,8 @@ static int s_later(tixd_engine_t *e, s_pkind_t kind, uint64_t seq, const void *u
     return 0;
 }
 
-/* A durable input, fed to the engine. */
-static void s_feed(tixd_engine_t *e, const tixd_in_t *in)
+/* A durable input (record `seq`), fed to the engine. */
+static void s_feed(tixd_engine_t *e, const tixd_in_t *in, uint64_t seq)
 {
     if (in->reason != TIX_REASON_NONE) {
         atomic_fetch_add(&e->o.state->refused, 1);
@@ -283,7 +287,7 @@ static void s_feed(tixd_engine_t *e, const tixd_in_t *in)
     if (tix_engine_quote(e->eng, &in->q) != 0)
         tix_error("engine: quote %s/%s refused: %s", in->provider, in->model, tix_err());
     if (e->o.publish_quotes)
-        s_quote_out(e, in);
+        s_quote_out(e, in, seq);
 }
 
 static void s_feed_clock(tixd_engine_t *e, int64_t ns)
@@ -322,7 +326,7 @@ static void s_drain(tixd_engine_t *e, uint64_t durable)
         e->pcount--;
         e->pquotes -= p.kind == P_QUOTE;
         if (p.kind == P_QUOTE)
-            s_feed(e, &p.u.in);
+            s_feed(e, &p.u.in, p.seq);
         else if (p.kind == P_CLOCK)
             s_feed_clock(e, p.u.ns);
         else
