@@ -212,8 +212,8 @@ static void s_reserve(s_jstate_t *js)
     bool low = rc != 0;
     if (low && !js->low) {
         char m[800];
-        snprintf(m, sizeof m, "journal: space low: %s; new quotes are held in memory (ticks go on "
-                 "from journalled inputs, %llu bytes of reserve left)", tix_err(),
+        snprintf(m, sizeof m, "journal: %s; new quotes are held in memory, ticks go on from "
+                 "journalled inputs (%llu bytes of reserve left)", tix_err(),
                  (unsigned long long)tix_journal_reserved(js->j));
         tix_storage_low(s, m);
     } else if (!low && js->low) {

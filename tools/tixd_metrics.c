@@ -272,10 +272,9 @@ static bool s_journal_health(tixd_metrics_t *m, char *why, size_t len)
     tix_storage_stats(m->storage, &st);
     size_t held = m->in ? tixd_queue_depth(m->in) : 0;
     if (!st.journal_ok || st.journal_low) {
-        snprintf(why, len, "journal %s: %.400s; %zu quotes held, not used until journalled; %s\n",
+        snprintf(why, len, "journal %s: %.400s; %zu quotes held in the engine queue%s\n",
                  st.journal_ok ? "space low" : "down", st.last_error, held,
-                 st.journal_ok ? "ticks go on from journalled inputs"
-                               : "no tick is published until the journal writes again");
+                 st.journal_ok ? "" : "; no tick is published until the journal writes again");
         return false;
     }
     if (st.journal_fallback)
