@@ -127,6 +127,8 @@ static int s_move(s_jstate_t *js, const char *why)
     js->part = 1;
     pthread_mutex_lock(&s->mu);
     s->st.journal_moves++;
+    snprintf(s->st.last_error, sizeof s->st.last_error, "%s, since %.200s: %.200s",
+             tix_journal_path(js->j), from, why);
     pthread_mutex_unlock(&s->mu);
     tix_warn("storage: journal: %s: %s; the day continues in %s (from seq %llu)", from, why,
              tix_journal_path(js->j), (unsigned long long)js->written + 1);

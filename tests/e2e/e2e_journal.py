@@ -19,6 +19,8 @@ import time
 
 
 def ticks(out):
+    if not os.path.exists(out):
+        return
     with open(out) as f:
         for line in f:
             ns, _, text = line.partition(" ")
