@@ -304,8 +304,8 @@ static void s_feed_clock(tixd_engine_t *e, int64_t ns)
  * if it were on time. Settlements are published however late. */
 static void s_release(tixd_engine_t *e, const tixd_out_t *m)
 {
-    int64_t due = m->u.tick.ts_ns + e->o.grace_ms * TIX_NS_PER_MS + e->late_ns;
-    if (m->kind == TIX_WIRE_TICK && tix_time_wall_ns() > due) {
+    if (m->kind == TIX_WIRE_TICK &&
+        tix_time_wall_ns() > m->u.tick.ts_ns + e->o.grace_ms * TIX_NS_PER_MS + e->late_ns) {
         uint64_t n = atomic_fetch_add(&e->o.state->late_ticks, 1) + 1;
         tix_warn_limited("engine: tick %s at %lld is %lld ms late (journal outage): archived, "
                          "not published (%llu so far, tix_engine_late_ticks_total)", m->u.tick.tier,
