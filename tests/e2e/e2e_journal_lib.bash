@@ -75,3 +75,22 @@ except urllib.error.HTTPError as e:
     print(e.code, e.read().decode().strip())
 PY
 }
+
+# journal_start "STORAGE KEYS" "ENGINE KEYS": tmpfs, simulator, keys, tixd (run1, metrics URL in
+# $M) and a stamped subscriber (sub), after 10 ticks were received.
+journal_start() {
+  mount_jfs
+  start_sim
+  make_keys
+  journal_conf "$w/tixd.conf" "$1" "$2"
+  start_tixd "$w/tixd.conf" run1
+  M="http://$(ep metrics "$w/run1.ports")"
+  sub_stamped sub run1
+  wait_ticks sub "$(now_ns)" 10 || fail "no ticks before the outage"
+}
+
+# fill_until METRIC VALUE: fills the journal's filesystem, then waits until METRIC is VALUE.
+fill_until() {
+  fill_jfs
+  wait_metric "$M" "$1" -eq "$2" || fail "the full disk did not make $1 $2"
+}

@@ -2,17 +2,9 @@
 # e2e: the journal cannot write at all (full tmpfs, no space reserve): nothing is published (nothing new is durable), /health says why; when space returns the held quotes are journalled in order, the feed catches up, and ticks of boundaries already past are archived but not published late.
 source "$(dirname "$0")/e2e_tixd_lib.bash"
 source "$here/e2e_journal_lib.bash"
-mount_jfs
-start_sim
-make_keys
-journal_conf "$w/tixd.conf" "journal_reserve_kb = 0;" "late_ms = 1000;"
-start_tixd "$w/tixd.conf" run1
-M="http://$(ep metrics "$w/run1.ports")"
-sub_stamped sub run1
-wait_ticks sub "$(now_ns)" 10 || fail "no ticks before the outage"
+journal_start "journal_reserve_kb = 0;" "late_ms = 1000;"
 
-fill_jfs
-wait_metric "$M" tix_storage_journal_up -eq 0 || fail "journal never reported down"
+fill_until tix_storage_journal_up 0
 down=$(now_ns)
 h="$(health "$M")"
 echo "/health: $h"

@@ -2,17 +2,9 @@
 # e2e: journal_fallback on another filesystem takes over when the journal's disk fills: quotes are still journalled and used (no STALE), /health says where the journal is; after kill -9 recovery reads both parts, the archive holds every published tick and replay verifies.
 source "$(dirname "$0")/e2e_tixd_lib.bash"
 source "$here/e2e_journal_lib.bash"
-mount_jfs
-start_sim
-make_keys
-journal_conf "$w/tixd.conf" "journal_reserve_kb = 32; journal_fallback = \"$w/fallback\";" ""
-start_tixd "$w/tixd.conf" run1
-M="http://$(ep metrics "$w/run1.ports")"
-sub_stamped sub run1
-wait_ticks sub "$(now_ns)" 10 || fail "no ticks before the outage"
+journal_start "journal_reserve_kb = 32; journal_fallback = \"$w/fallback\";" ""
 
-fill_jfs
-wait_metric "$M" tix_storage_journal_fallback -eq 1 || fail "the fallback did not take over"
+fill_until tix_storage_journal_fallback 1
 moved=$(now_ns)
 grep -q "the day continues in $w/fallback/tix-" "$w/run1.log" || fail "no log line for the move"
 ls "$w"/fallback/tix-*.journal > /dev/null || fail "no journal segment in the fallback"

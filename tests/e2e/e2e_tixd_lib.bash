@@ -134,3 +134,12 @@ sub_bg() {
   pids+=("$!")
   sub_pid=$!
 }
+
+# start_plain NAME: simulator, keys and a tixd on the default config (tcp line B); sets $M.
+start_plain() {
+  start_sim
+  make_keys
+  write_conf "$w/tixd.conf" "tcp://127.0.0.1:*"
+  start_tixd "$w/tixd.conf" "$1"
+  M="http://$(ep metrics "$w/$1.ports")"
+}

@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
 # e2e: tix-archive check proves every message tixd published carries an archived record (the publish ledger), and reports a deliberately made gap: a published tick removed from journal and archive.
 source "$(dirname "$0")/e2e_tixd_lib.bash"
-start_sim
-make_keys
-write_conf "$w/tixd.conf" "tcp://127.0.0.1:*"
-start_tixd "$w/tixd.conf" run1
-M="http://$(ep metrics "$w/run1.ports")"
+start_plain run1
 for _ in $(seq 1 100); do
   [ "$(metrics "$M/metrics" get tix_pub_messages_total)" -ge 20 ] && break
   sleep 0.1
