@@ -210,6 +210,10 @@ static int s_recover(tix_storage_t *self)
         (dirs[1] && s_mkdirs(dirs[1]) != 0) ||
         tix_journal_days(dirs, dirs[1] ? 2 : 1, ".journal", &days, &n) != 0)
         return -1;
+    struct stat a, b;
+    if (dirs[1] && stat(dirs[0], &a) == 0 && stat(dirs[1], &b) == 0 && a.st_dev == b.st_dev)
+        tix_warn("storage: journal_fallback %s is on the same filesystem as journal_dir %s: "
+                 "it fills with it", dirs[1], dirs[0]);
     uint64_t last = 0;
     int rc = s_last_seq(self, days, n, &last);
     self->st.submitted = self->st.journalled = self->st.durable = last;
