@@ -1,6 +1,7 @@
 /* Configuration loading: libconfig parse, schema check, methodology rules, typed tables. */
 #include "tix_config.h"
 #include "tix/price.h"
+#include "tix_config_scan.h"
 #include "tix_err.h"
 #include "tix_schema.h"
 #include "tix_time.h"
@@ -106,6 +107,8 @@ static const tix_key_t s_provider_keys[] = {
     {"down_after", TIX_KEY_INT, false, 1, 1000, NULL, NULL},
     {"max_body_bytes", TIX_KEY_INT, false, 1024, INT64_C(1) << 30, NULL, NULL},
     {"any_provider", TIX_KEY_BOOL, false, 0, 0, NULL, NULL},
+    {"curve_secret", TIX_KEY_STRING, false, 1, 4095, NULL, NULL},     /* zmq_ingest */
+    {"collectors_allow", TIX_KEY_STRING, false, 1, 4095, NULL, NULL}, /* zmq_ingest */
     TIX_EXTRACT_KEYS,
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
@@ -124,6 +127,8 @@ static const tix_key_t s_fx_feed_keys[] = {
 static const tix_key_t s_collector_keys[] = {
     {"forward", TIX_KEY_STRINGS, false, 0, 0, NULL, NULL},
     {"forward_hwm", TIX_KEY_INT, false, 1, 10000000, NULL, NULL},
+    {"forward_server_key", TIX_KEY_STRING, false, 1, 4095, NULL, NULL}, /* the engines' CURVE public key */
+    {"forward_client_key", TIX_KEY_STRING, false, 1, 4095, NULL, NULL}, /* this collector's CURVE secret key */
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
 static const tix_key_t s_publisher_keys[] = {
@@ -142,10 +147,12 @@ static const tix_key_t s_publisher_keys[] = {
     {"multicast_rate_kbps", TIX_KEY_INT, false, 100, 10000000, NULL, NULL},
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
-/* tixd's engine stage: CLOCK(b) is injected once wall time passes b + grace_ms. */
+/* tixd's engine stage: CLOCK(b) is injected once wall time passes b + grace_ms; an input
+ * whose recv_ns is further than max_clock_skew_ms from the clock is refused bad_time. */
 static const tix_key_t s_engine_keys[] = {
     {"grace_ms", TIX_KEY_INT, false, 0, 10000, NULL, NULL},
     {"late_ms", TIX_KEY_INT, false, 0, 3600000, NULL, NULL},
+    {"max_clock_skew_ms", TIX_KEY_INT, false, 100, 3600000, NULL, NULL},
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
 static const tix_key_t s_storage_keys[] = {
@@ -196,16 +203,9 @@ static void s_fail(s_ctx_t *c, const config_setting_t *s, const char *fmt, ...)
 }
 
 /* Typed reads for the semantic pass, which also runs after schema errors (so that every
- * problem is reported at once): a value of the wrong type reads as the default. */
-static int64_t s_int(const config_setting_t *grp, const char *name, int64_t dflt)
-{
-    const config_setting_t *s = grp ? config_setting_get_member(grp, name) : NULL;
-    if (!s || tix_schema_flagged(s) ||
-        (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64))
-        return dflt;
-    return config_setting_get_int64(s);
-}
-
+ * problem is reported at once): a value of the wrong type reads as the default. Integers are
+ * read by tix_setting_member_int (plain or L-suffixed, 64 bits). */
+#define s_int tix_setting_member_int
 static const char *s_str(const config_setting_t *grp, const char *name, const char *dflt)
 {
     const config_setting_t *s = grp ? config_setting_get_member(grp, name) : NULL;
@@ -354,10 +354,10 @@ static void s_fx(s_ctx_t *c, const config_setting_t *grp)
             !isupper((unsigned char)code[1]) || !isupper((unsigned char)code[2]))
             s_fail(c, e, "fx.%s: currency must be a 3-letter ISO 4217 code in capitals", code);
         int t = config_setting_type(e);
-        if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
-            long long v = config_setting_get_int64(e);
+        int64_t v;
+        if (tix_setting_int(e, &v)) {
             if (v < 0 || v > INT64_MAX / TIX_PRICE_SCALE)
-                s_fail(c, e, "fx.%s: rate %lld is out of range", code, v);
+                s_fail(c, e, "fx.%s: rate %lld is out of range", code, (long long)v);
             else
                 r->rate_e9 = v * TIX_PRICE_SCALE;
             continue;
@@ -503,6 +503,9 @@ tix_config_t *tix_config_load(const char *path, tix_diag_t *diag)
     config_set_include_dir(&self->lc, dirname(dircopy));
     free(dircopy);
     s_ctx_t c = {self, diag, 0};
+    /* Before libconfig sees the text: an @include of a directory would make it exit(2). */
+    if (tix_config_prescan(path, config_get_include_dir(&self->lc), diag) > 0)
+        goto fail;
     FILE *f = fopen(path, "r");
     if (!f) {
         TIX_SET_ERR(errno, "%s: cannot open: %s", path, strerror(errno));
@@ -578,6 +581,13 @@ int64_t tix_config_fx(const tix_config_t *self, const char *code)
         if (strcmp(self->fx[i].code, code) == 0)
             return self->fx[i].rate_e9;
     return -1;
+}
+
+int64_t tix_config_int(const tix_config_t *self, const char *path, int64_t dflt)
+{
+    int64_t v = dflt;
+    (void)tix_setting_int(tix_config_lookup(self, path), &v);
+    return v;
 }
 
 const config_setting_t *tix_config_lookup(const tix_config_t *self, const char *path)

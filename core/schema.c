@@ -63,6 +63,25 @@ void tix_schema_fail(tix_diag_t *diag, int *errors, const char *main_file,
     va_end(ap);
 }
 
+bool tix_setting_int(const config_setting_t *s, int64_t *out)
+{
+    int t = s ? config_setting_type(s) : CONFIG_TYPE_NONE;
+    if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+        return false;
+    /* config_setting_get_int would answer 0 for an L-suffixed value: always read 64 bits. */
+    *out = (int64_t)config_setting_get_int64(s);
+    return true;
+}
+
+int64_t tix_setting_member_int(const config_setting_t *grp, const char *name, int64_t dflt)
+{
+    const config_setting_t *s = grp ? config_setting_get_member(grp, name) : NULL;
+    int64_t v = dflt;
+    if (s && !tix_schema_flagged(s))
+        (void)tix_setting_int(s, &v);
+    return v;
+}
+
 size_t tix_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
@@ -170,15 +189,15 @@ static int s_check_value(const config_setting_t *s, const char *path, const tix_
     int bad = 0;
     switch (k->type) {
     case TIX_KEY_INT:
-        if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
-            bad = 1;
-            break;
-        }
         {
-            long long v = config_setting_get_int64(s);
+            int64_t v;
+            if (!tix_setting_int(s, &v)) {
+                bad = 1;
+                break;
+            }
             if (v < k->min || v > k->max) {
-                tix_diag_add(diag, "%s: %s: %lld is out of range [%lld, %lld]", where, path, v,
-                             (long long)k->min, (long long)k->max);
+                tix_diag_add(diag, "%s: %s: %lld is out of range [%lld, %lld]", where, path,
+                             (long long)v, (long long)k->min, (long long)k->max);
                 tix_schema_flag(s);
                 return 1;
             }

@@ -68,6 +68,8 @@ int tix_config_tier_index(const tix_config_t *self, const char *id);
 int tix_config_map(const tix_config_t *self, const char *provider, const char *model);
 /* USD rate of `code` scaled 1e9, or -1 if the currency has no rate. */
 int64_t tix_config_fx(const tix_config_t *self, const char *code);
+/* The integer setting at `path` as 64 bits (plain or L-suffixed), or `dflt` if absent. */
+int64_t tix_config_int(const tix_config_t *self, const char *path, int64_t dflt);
 /* The libconfig setting at `path` ("storage.archive_dir"), or NULL. */
 const config_setting_t *tix_config_lookup(const tix_config_t *self, const char *path);
 

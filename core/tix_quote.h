@@ -18,8 +18,14 @@ typedef enum {
     TIX_REASON_NO_FX_RATE,
     TIX_REASON_MISSING_FIELD,
     TIX_REASON_UNMAPPED_MODEL,
+    /* Refused at the engine's boundary (zmq_ingest and every collector), never by
+     * normalization: a quote a collector key may not send, a recv_ns off the clock. */
+    TIX_REASON_UNAUTHORIZED_PROVIDER,
+    TIX_REASON_BAD_TIME,
     TIX_REASON_COUNT
 } tix_reason_t;
+/* Normalization's reasons are 1 .. TIX_REASON_NORM_COUNT - 1 (what tix-replay can meet). */
+#define TIX_REASON_NORM_COUNT (TIX_REASON_UNMAPPED_MODEL + 1)
 
 const char *tix_reason_name(tix_reason_t r);
 

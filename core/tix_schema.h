@@ -55,6 +55,14 @@ void tix_schema_vfail(tix_diag_t *diag, int *errors, const char *main_file,
                       const config_setting_t *s, const char *fmt, va_list ap)
     __attribute__((format(printf, 5, 0)));
 
+/* The one way an integer setting is read: 64 bits, whether written plain (`3600000`) or with
+ * libconfig's L suffix (`3600000L`, the only way to write values beyond 32 bits). False, and
+ * *out untouched, if `s` is NULL or not an integer. */
+bool tix_setting_int(const config_setting_t *s, int64_t *out);
+/* Member `name` of `grp` (may be NULL) read by tix_setting_int, or `dflt` if absent, not an
+ * integer or flagged by the schema pass (whose range check then reported it). */
+int64_t tix_setting_member_int(const config_setting_t *grp, const char *name, int64_t dflt);
+
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t tix_edit_distance(const char *a, const char *b);
 

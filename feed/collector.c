@@ -1,5 +1,6 @@
 /* The collector loop: provider configuration, one libcurl multi + inotify + ZeroMQ poll, health. */
 #include "collector_int.h"
+#include "tix_endpoint.h"
 #include "tix_err.h"
 #include "tix_log.h"
 #include "tix_schema.h"
@@ -8,9 +9,11 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -25,7 +28,7 @@ const char *tix_fault_name(tix_fault_t f)
     static const char *n[] = {"http_4xx", "http_5xx", "http_other", "timeout", "connect",
                               "truncated", "bad_json", "too_large", "no_quotes",
                               "stale_source", "stall", "disconnect", "bad_file",
-                              "bad_message"};
+                              "bad_message", "unknown_key"};
     return (unsigned)f < TIX_FAULT_COUNT ? n[f] : "?";
 }
 
@@ -48,11 +51,8 @@ static void s_fail(s_load_t *l, const config_setting_t *s, const char *fmt, ...)
     va_end(ap);
 }
 
-static int64_t s_int(const config_setting_t *g, const char *k, int64_t dflt)
-{
-    const config_setting_t *s = g ? config_setting_get_member(g, k) : NULL;
-    return s && config_setting_type(s) == CONFIG_TYPE_INT ? config_setting_get_int(s) : dflt;
-}
+/* Plain or L-suffixed integers alike (an L one used to read as the default). */
+#define s_int tix_setting_member_int
 
 static const char *s_str(const config_setting_t *g, const char *k)
 {
@@ -111,11 +111,21 @@ static void s_kind_needs(s_load_t *l, const config_setting_t *ps, tix_prov_t *p,
         s_fail(l, config_setting_get_member(ps, "url") ? config_setting_get_member(ps, "url") : ps,
                "%s.url: %s needs an http:// or https:// url", where,
                p->kind == S_HTTP ? "http_poll" : "ndjson_stream");
+    struct stat st;
+    const config_setting_t *ss = config_setting_get_member(ps, "path");
     if (p->kind == S_CSV && !s_str(ps, "path"))
         s_fail(l, ps, "%s.path: csv_file needs a path (a file to import or a drop directory)", where);
-    if (p->kind == S_ZMQ && (!url || !strstr(url, "://")))
+    else if (p->kind == S_CSV && stat(s_str(ps, "path"), &st) != 0)
+        s_fail(l, ss, "%s.path: %s: %s", where, s_str(ps, "path"), strerror(errno));
+    char why[512];
+    const config_setting_t *us = config_setting_get_member(ps, "url");
+    if (p->kind == S_ZMQ && !url)
         s_fail(l, ps, "%s.url: zmq_ingest needs a ZeroMQ endpoint to bind (tcp://127.0.0.1:5599)",
                where);
+    else if (p->kind == S_ZMQ && tix_endpoint_check(url, true, why, sizeof why) != 0)
+        s_fail(l, us, "%s.url: %s", where, why);
+    else if (p->kind == S_ZMQ && tix_zmq_source_check(p) != 0)
+        s_fail(l, ps, "%s: %s", where, tix_err());
     if (p->backoff_max_ms < p->backoff_ms)
         s_fail(l, ps, "%s.backoff_max_ms: %lld is below backoff_ms %lld", where,
                (long long)p->backoff_max_ms, (long long)p->backoff_ms);
@@ -135,7 +145,9 @@ static void s_prov_init(s_load_t *l, const config_setting_t *ps, int idx, tix_pr
     snprintf(p->name, sizeof p->name, "%s", name ? name : "");
     p->kind = s_kind_of(s_str(ps, "kind"));
     s_defaults(p, ps);
-    if (s_dup(&p->url, s_str(ps, "url")) || s_dup(&p->path, s_str(ps, "path")))
+    if (s_dup(&p->url, s_str(ps, "url")) || s_dup(&p->path, s_str(ps, "path")) ||
+        s_dup(&p->curve_secret, s_str(ps, "curve_secret")) ||
+        s_dup(&p->collectors_allow, s_str(ps, "collectors_allow")))
         s_fail(l, ps, "%s: out of memory", where);
     s_kind_needs(l, ps, p, where);
     const char *pre = s_str(ps, "preset");
@@ -195,8 +207,9 @@ void tix_prov_release(tix_prov_t *p)
         curl_easy_cleanup(p->easy);
     }
     curl_slist_free_all(p->hdrs);
-    if (p->zsock)
-        zmq_close(p->zsock);
+    tix_zmq_source_release(p);
+    free(p->curve_secret);
+    free(p->collectors_allow);
     memset(p, 0, sizeof *p);
 }
 
@@ -267,55 +280,80 @@ int64_t tix_col_stamp(struct tix_collector_s *c)
 void tix_col_count_refusal(tix_prov_t *p, const tix_norm_error_t *err)
 {
     p->st.refused[err->reason]++;
-    if (p->logged_reason[err->reason])
-        return;
-    p->logged_reason[err->reason] = true;
-    tix_warn("provider %s: %s: %s (first of its kind; later ones only counted)", p->name,
-             tix_reason_name(err->reason), err->detail);
+    tix_log_limited(&p->lim_reason[err->reason], TIX_LOG_WARN, "provider %s: %s: %s", p->name,
+                    tix_reason_name(err->reason), err->detail);
 }
 
-/* A refusal is data too (which provider sent what, and why it did not count). */
+/* recv_ns within max_clock_skew_ms of this host's clock (the engine's, where one runs), or
+ * the input is refused bad_time and re-stamped now: a time claimed by a remote collector,
+ * however far off, then moves neither the journal's nor the archive's day. The claimed time
+ * is kept in the (rate-limited) log line only. */
+static bool s_time_ok(tix_prov_t *p, tix_raw_quote_t *raw, tix_norm_error_t *err)
+{
+    struct tix_collector_s *c = p->col;
+    int64_t now = tix_time_wall_ns();
+    if (raw->recv_ns <= now + c->skew_ns && raw->recv_ns >= now - c->skew_ns)
+        return true;
+    *err = (tix_norm_error_t){TIX_REASON_BAD_TIME, "recv_ns", ""};
+    snprintf(err->detail, sizeof err->detail,
+             "%.24s/%.24s: recv_ns %lld is %s the clock by over max_clock_skew_ms %lld",
+             raw->provider ? raw->provider : "",
+             raw->model ? raw->model : "", (long long)raw->recv_ns,
+             raw->recv_ns > now ? "ahead of" : "behind", (long long)(c->skew_ns / TIX_NS_PER_MS));
+    raw->recv_ns = tix_col_stamp(c);
+    return false;
+}
+
+/* A refusal is data too (which provider sent what, and why it did not count). Its time is
+ * checked first, like an accepted quote's. */
 void tix_col_refuse(tix_prov_t *p, const tix_raw_quote_t *raw, const tix_norm_error_t *err)
 {
     struct tix_collector_s *c = p->col;
+    tix_raw_quote_t r = *raw;
+    tix_norm_error_t bad_time;
+    if (!s_time_ok(p, &r, &bad_time))
+        err = &bad_time;
     tix_col_count_refusal(p, err);
     if (c->sink.on_refused)
-        c->sink.on_refused(c->sink.arg, raw, err);
+        c->sink.on_refused(c->sink.arg, &r, err);
 }
 
-void tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw)
+bool tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw)
 {
     struct tix_collector_s *c = p->col;
-    if (c->sink.on_raw)
-        c->sink.on_raw(c->sink.arg, raw);
     tix_quote_t q;
     tix_norm_error_t err;
+    tix_raw_quote_t r = *raw;
+    if (!s_time_ok(p, &r, &err)) {
+        tix_col_refuse(p, &r, &err);
+        return false;
+    }
+    if (c->sink.on_raw)
+        c->sink.on_raw(c->sink.arg, raw);
     if (tix_norm_quote(c->norm, raw, &q, &err) != 0) {
         if (err.reason == TIX_REASON_NONE) {
             tix_error("provider %s: %s", p->name, tix_err());
-            return;
+            return false;
         }
         tix_col_refuse(p, raw, &err);
-        return;
+        return false;
     }
     p->st.accepted++;
     if (c->sink.on_quote)
         c->sink.on_quote(c->sink.arg, raw, &q);
+    return true;
 }
 
 void tix_col_fault(tix_prov_t *p, tix_fault_t f, const char *fmt, ...)
 {
     p->st.faults[f]++;
-    if (p->logged_fault[f])
-        return;
-    p->logged_fault[f] = true;
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    tix_warn("provider %s: %s: %s (first of its kind; later ones only counted)", p->name,
-             tix_fault_name(f), msg);
+    tix_log_limited(&p->lim_fault[f], TIX_LOG_WARN, "provider %s: %s: %s", p->name,
+                    tix_fault_name(f), msg);
 }
 
 /* xorshift64*: jitter only, seeded from the clock and pid; never on the price path. */
@@ -327,12 +365,30 @@ static uint64_t s_rand(struct tix_collector_s *c)
     return c->rng * UINT64_C(2685821657736338717);
 }
 
+static uint64_t s_refused_total(const tix_provider_stats_t *st)
+{
+    uint64_t n = 0;
+    for (int r = 1; r < TIX_REASON_COUNT; r++)
+        n += st->refused[r];
+    return n;
+}
+
 void tix_col_attempt_done(tix_prov_t *p, bool ok)
 {
     tix_health_t before = p->health;
     int64_t now = tix_time_mono_ns();
+    uint64_t refused = s_refused_total(&p->st);
+    /* UP means quotes were delivered (docs/operations.md): a cycle whose every quote was
+     * refused reached the provider but delivered nothing usable. */
+    bool none_usable = p->st.accepted == p->mark_accepted && refused > p->mark_refused;
+    p->mark_accepted = p->st.accepted;
+    p->mark_refused = refused;
     p->done_once = true;
-    if (ok) {
+    if (ok && none_usable) {
+        p->fails = 0; /* reachable: poll at the normal interval, no backoff */
+        p->health = TIX_HEALTH_DEGRADED;
+        p->next_due = now + p->interval_ms * TIX_NS_PER_MS;
+    } else if (ok) {
         p->st.successes++;
         p->fails = 0;
         p->health = TIX_HEALTH_UP;
@@ -471,6 +527,7 @@ tix_collector_t *tix_collector_new(const tix_config_t *cfg, tix_norm_t *norm, un
     self->norm = norm;
     self->once = once;
     self->ino_fd = -1;
+    self->skew_ns = s_int(tix_config_lookup(cfg, "engine"), "max_clock_skew_ms", 5000) * TIX_NS_PER_MS;
     if (sink)
         self->sink = *sink;
     self->rng = (uint64_t)tix_time_mono_ns() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15u;
@@ -515,8 +572,6 @@ void tix_collector_destroy(tix_collector_t **self_p)
     tix_json_destroy(&self->json);
     if (self->ino_fd >= 0)
         close(self->ino_fd);
-    if (self->zctx)
-        zmq_ctx_term(self->zctx);
     free(self);
     *self_p = NULL;
 }
@@ -657,14 +712,20 @@ const tix_provider_stats_t *tix_collector_stats(const tix_collector_t *self, int
     return &self->p[i].st;
 }
 
+void tix_collector_set_stats(tix_collector_t *self, int i, const tix_provider_stats_t *st)
+{
+    tix_prov_t *p = &self->p[i];
+    p->st = *st;
+    p->mark_accepted = st->accepted; /* the next health evaluation counts from here */
+    p->mark_refused = s_refused_total(st);
+}
+
 void tix_collector_summary(const tix_collector_t *self, FILE *f)
 {
     for (int i = 0; i < self->np; i++) {
         const tix_prov_t *p = &self->p[i];
         const tix_provider_stats_t *s = &p->st;
-        uint64_t refused = 0;
-        for (int r = 1; r < TIX_REASON_COUNT; r++)
-            refused += s->refused[r];
+        uint64_t refused = s_refused_total(s);
         fprintf(f, "provider %s: %s, %llu attempts, %llu ok, %llu accepted, %llu refused", p->name,
                 tix_health_name(p->health), (unsigned long long)s->attempts,
                 (unsigned long long)s->successes, (unsigned long long)s->accepted,

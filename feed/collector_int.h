@@ -5,6 +5,7 @@
 #include "tix_collector.h"
 #include "tix_extract.h"
 #include "tix_json.h"
+#include "tix_log.h"
 
 #include <curl/curl.h>
 
@@ -40,7 +41,10 @@ typedef struct tix_prov_s {
     int64_t next_due;   /* monotonic ns */
     bool done_once;     /* once mode: attempt finished */
     tix_provider_stats_t st;
-    bool logged_reason[TIX_REASON_COUNT], logged_fault[TIX_FAULT_COUNT];
+    /* accepted and refused quotes at the last health evaluation: what this cycle delivered */
+    uint64_t mark_accepted, mark_refused;
+    /* One rate limit per reason and fault: an outsider can repeat most of them at will. */
+    tix_log_limit_t lim_reason[TIX_REASON_COUNT], lim_fault[TIX_FAULT_COUNT];
     /* HTTP transfer */
     CURL *easy;
     bool busy, too_large;
@@ -59,8 +63,10 @@ typedef struct tix_prov_s {
     /* csv_file */
     int wd;
     bool is_dir;
-    /* zmq_ingest */
-    void *zsock;
+    /* zmq_ingest: its own context, so that its ZAP handler serves its socket alone */
+    char *curve_secret, *collectors_allow;
+    void *zctx, *zsock;
+    struct tix_auth_s *auth; /* NULL without CURVE (a local endpoint) */
 } tix_prov_t;
 
 struct tix_collector_s {
@@ -73,24 +79,26 @@ struct tix_collector_s {
     CURLM *multi;
     tix_json_t *json; /* one parser: documents are handled one at a time */
     int ino_fd;
-    void *zctx;
     uint64_t rng;
+    int64_t skew_ns; /* engine.max_clock_skew_ms */
     int64_t last_stamp;
 };
 
 /* recv_ns for data received now: wall clock, never going backwards within a collector. */
 int64_t tix_col_stamp(struct tix_collector_s *c);
-/* Normalizes and delivers one extracted quote; counts and logs refusals. */
-void tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw);
-/* Counts a refusal under its reason and logs the first of each kind; alone only for what is
+/* Checks recv_ns against the clock (bad_time), normalizes and delivers one quote; counts
+ * and logs refusals. True if accepted. */
+bool tix_col_emit(tix_prov_t *p, const tix_raw_quote_t *raw);
+/* Counts a refusal under its reason and logs it rate-limited per kind; alone only for what is
  * not a quote (an FX feed's rate). */
 void tix_col_count_refusal(tix_prov_t *p, const tix_norm_error_t *err);
 /* A refused quote: counted, and handed to the sink with what was read of it (tixd archives it). */
 void tix_col_refuse(tix_prov_t *p, const tix_raw_quote_t *raw, const tix_norm_error_t *err);
-/* Records a fault (logged at its first occurrence per provider) without ending the attempt. */
+/* Records a fault (logged rate-limited per provider and kind) without ending the attempt. */
 void tix_col_fault(tix_prov_t *p, tix_fault_t f, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Ends an attempt: success resets the backoff; failure schedules a retry with backoff. */
+/* Ends an attempt: success resets the backoff; failure schedules a retry with backoff. A
+ * success whose every quote since the last call was refused leaves the provider DEGRADED. */
 void tix_col_attempt_done(tix_prov_t *p, bool ok);
 /* Parses a whole JSON document: NULL on error, having counted bad_json or truncated. */
 const tix_json_val_t *tix_col_parse(tix_prov_t *p, const char *buf, size_t len);
@@ -111,8 +119,12 @@ void tix_stream_done(tix_prov_t *p, CURLcode res);
 void tix_stream_check(tix_prov_t *p, int64_t now); /* stall watchdog, once-mode end */
 int tix_csv_source_start(tix_prov_t *p);         /* file import, or dir scan + watch */
 void tix_csv_source_events(struct tix_collector_s *c);
+/* Why zmq_ingest `p` may not run as configured (an exposed endpoint without CurveZMQ, half
+ * of its keys, an unreadable key or allowlist): -1 with tix_err(), else 0. */
+int tix_zmq_source_check(const tix_prov_t *p);
 int tix_zmq_source_start(tix_prov_t *p);
 void tix_zmq_source_drain(tix_prov_t *p);
+void tix_zmq_source_release(tix_prov_t *p);
 void tix_prov_release(tix_prov_t *p);            /* frees adapter resources */
 
 /* Shared curl setup (timeouts, gzip, no signals) for provider `p`. */

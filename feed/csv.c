@@ -1,6 +1,7 @@
 /* The replay CSV format: header check, RFC 4180 quoting, ordered recv_ns. */
 #include "tix_csv.h"
 #include "tix_err.h"
+#include "tix_utf8.h"
 
 #include <assert.h>
 #include <stdbool.h>
@@ -159,6 +160,24 @@ bad:
     return -1;
 }
 
+/* Every field must be UTF-8, as JSON sources must be: a model id of stray bytes would be
+ * archived and then printed as invalid JSON. */
+static int s_check_text(tix_csv_t *self)
+{
+    static const char *const names[NCOLS] = {"recv_ns", "provider", "model", "unit", "currency",
+                                             "input", "output", "cached_input", "volume_tokens"};
+    for (int i = 0; i < NCOLS; i++) {
+        long at = tix_utf8_invalid_at(self->col[i]);
+        if (at >= 0) {
+            TIX_SET_ERR(EINVAL, "%s:%ld: %s: invalid UTF-8 (byte 0x%02x at offset %ld of the "
+                        "field)", self->path, self->rec_line, names[i],
+                        (unsigned char)self->col[i][at], at);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* True while the text has an odd number of '"': a quoted field goes on to the next line. */
 static bool s_open_quote(const char *s, size_t n)
 {
@@ -222,6 +241,8 @@ int tix_csv_next(tix_csv_t *self, tix_raw_quote_t *out)
         return -1;
     self->rec_line = first_line; /* messages name the line the record starts on */
     if (s_split(self, (size_t)n) != 0)
+        return -1;
+    if (s_check_text(self) != 0)
         return -1;
     memset(out, 0, sizeof *out);
     if (s_recv_ns(self, self->col[0], &out->recv_ns) != 0)

@@ -127,10 +127,11 @@ int tix_extract_init(tix_extract_t *x, const config_setting_t *prov,
                  : strcmp(tsu, "iso") == 0 ? TIX_TS_ISO
                                            : TIX_TS_S;
     const config_setting_t *s = s_key(&c, "max_age_ms");
-    x->max_age_ms = s && config_setting_type(s) == CONFIG_TYPE_INT ? config_setting_get_int(s) : 0;
+    x->max_age_ms = 0; /* off unless set: `3600000L` counts as much as `3600000` */
+    (void)tix_setting_int(s, &x->max_age_ms);
     s = s_key(&c, "volume_window_ms");
-    x->volume_window_ms = s && config_setting_type(s) == CONFIG_TYPE_INT ? config_setting_get_int(s)
-                                                                        : 60000;
+    x->volume_window_ms = 60000;
+    (void)tix_setting_int(s, &x->volume_window_ms);
     /* What every spec needs, named where the operator would add it. */
     if (!s_key(&c, "model"))
         s_cfail(&c, prov, "model", "no JSON path for the model id (set it or use a preset)");

@@ -2,10 +2,12 @@
 #include "tix_forward.h"
 #include "tix/wire.h"
 #include "tix_err.h"
+#include "tix_keys.h"
 #include "tix_strtab.h"
 #include "tix_time.h"
 
 #include <assert.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,43 @@ struct tix_forward_s {
     uint64_t seq, sent, dropped;
 };
 
+/* The CURVE keys of collector.forward_server_key (the engines' public key) and
+ * forward_client_key (this collector's secret key): both, or neither for engines on this
+ * host's loopback. 1 when set, 0 when not, -1 with tix_err(). */
+static int s_keys(const tix_config_t *cfg, tix_curve_key_t *server, tix_curve_key_t *client)
+{
+    const config_setting_t *s = tix_config_lookup(cfg, "collector.forward_server_key");
+    const config_setting_t *c = tix_config_lookup(cfg, "collector.forward_client_key");
+    if (!s && !c)
+        return 0;
+    if (!s || !c) {
+        TIX_SET_ERR(EINVAL, "collector: CurveZMQ needs both forward_server_key and "
+                    "forward_client_key (%s is missing)", s ? "forward_client_key" : "forward_server_key");
+        return -1;
+    }
+    if (tix_curve_key_load_public(config_setting_get_string(s), server) != 0 ||
+        tix_curve_key_load_secret(config_setting_get_string(c), client) != 0)
+        return -1;
+    return 1;
+}
+
+static int s_curve_client(void *s, const tix_curve_key_t *server, const tix_curve_key_t *client)
+{
+    return zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server->pub, 40) == 0 &&
+                   zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, client->pub, 40) == 0 &&
+                   zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, client->sec, 40) == 0
+               ? 0
+               : -1;
+}
+
+int tix_forward_check(const tix_config_t *cfg)
+{
+    tix_curve_key_t server, client;
+    int rc = s_keys(cfg, &server, &client);
+    sodium_memzero(&client, sizeof client);
+    return rc < 0 ? -1 : 0;
+}
+
 tix_forward_t *tix_forward_new(const tix_config_t *cfg)
 {
     const config_setting_t *ep = tix_config_lookup(cfg, "collector.forward");
@@ -34,16 +73,19 @@ tix_forward_t *tix_forward_new(const tix_config_t *cfg)
         TIX_SET_ERR(EINVAL, "collector.forward: at most %d endpoints", TIX_FORWARD_MAX);
         return NULL;
     }
+    tix_curve_key_t server, client;
+    int curve = s_keys(cfg, &server, &client);
+    if (curve < 0)
+        return NULL;
     tix_forward_t *self = calloc(1, sizeof *self);
     if (!self || !(self->ctx = zmq_ctx_new())) {
+        sodium_memzero(&client, sizeof client);
         TIX_SET_ERR(ENOMEM, "cannot create a ZeroMQ context");
         tix_forward_destroy(&self);
         return NULL;
     }
     self->cfg = cfg;
-    int hwm = (int)(tix_config_lookup(cfg, "collector.forward_hwm")
-                        ? config_setting_get_int(tix_config_lookup(cfg, "collector.forward_hwm"))
-                        : 100000);
+    int hwm = (int)tix_config_int(cfg, "collector.forward_hwm", 100000); /* schema: <= 1e7 */
     int linger = 1000;
     for (int i = 0; i < n; i++) {
         const char *e = config_setting_get_string_elem(ep, i);
@@ -51,13 +93,16 @@ tix_forward_t *tix_forward_new(const tix_config_t *cfg)
         if (s)
             self->socks[self->nsocks++] = s;
         if (!s || !e || zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
-            zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0 || zmq_connect(s, e) != 0) {
+            zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+            (curve && s_curve_client(s, &server, &client) != 0) || zmq_connect(s, e) != 0) {
             TIX_SET_ERR(errno, "collector.forward[%d]: cannot connect '%s': %s", i, e ? e : "",
                         zmq_strerror(errno));
+            sodium_memzero(&client, sizeof client);
             tix_forward_destroy(&self);
             return NULL;
         }
     }
+    sodium_memzero(&client, sizeof client);
     return self;
 }
 

@@ -1,5 +1,6 @@
 /* Strict JSON parser: one pass over the bytes into a flat value array, no allocation per value. */
 #include "tix_json.h"
+#include "tix_utf8.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -117,34 +118,10 @@ static long s_new(tix_json_t *s, tix_json_type_t type, const char *key, uint32_t
     return (long)s->nvals++;
 }
 
-/* Length of the valid UTF-8 sequence at q (RFC 3629: no overlongs, no surrogates, at most
- * U+10FFFF); 0 if invalid, -1 if the text ends inside it. */
-static int s_utf8(const unsigned char *q, const unsigned char *end)
-{
-    unsigned char c = q[0], lo = 0x80, hi = 0xbf;
-    int n;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-    else if (c >= 0xf0 && c <= 0xf4)
-        n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-    else
-        return 0;
-    for (int i = 1; i < n; i++) {
-        if (q + i >= end)
-            return -1;
-        unsigned char b = q[i];
-        if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xbf))
-            return 0;
-    }
-    return n;
-}
-
 /* Checks the UTF-8 sequence at *q and steps over it; -1 with the error set. */
 static int s_utf8_step(tix_json_t *s, const unsigned char **q)
 {
-    int n = s_utf8(*q, (const unsigned char *)s->end);
+    int n = tix_utf8_len(*q, (const unsigned char *)s->end);
     if (n < 0)
         return s_truncated(s, "a UTF-8 character");
     if (n == 0)

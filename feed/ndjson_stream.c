@@ -89,9 +89,10 @@ static int s_elem(void *arg, const tix_json_val_t *elem)
     switch (tix_extract_elem(&p->x, l->root, elem, p->name, l->recv_ns, &xq, &err)) {
     case TIX_X_QUOTE:
         s_window_volume(p, &xq, l->recv_ns);
-        tix_col_emit(p, &xq.raw);
-        if (p->health != TIX_HEALTH_UP || p->fails)
-            tix_col_attempt_done(p, true); /* data flows again: health UP, backoff reset */
+        /* Data flows again: health UP, backoff reset; or, every quote since the last
+         * evaluation refused, DEGRADED. */
+        if (!tix_col_emit(p, &xq.raw) || p->health != TIX_HEALTH_UP || p->fails)
+            tix_col_attempt_done(p, true);
         break;
     case TIX_X_TRADE:
         p->st.trades++;

@@ -27,7 +27,9 @@ struct tix_norm_s {
 const char *tix_reason_name(tix_reason_t r)
 {
     static const char *names[] = {"none", "bad_number", "negative", "no_fx_rate",
-                                  "missing_field", "unmapped_model"};
+                                  "missing_field", "unmapped_model", "unauthorized_provider",
+                                  "bad_time"};
+    _Static_assert(sizeof names / sizeof names[0] == TIX_REASON_COUNT, "a name per reason");
     return r < TIX_REASON_COUNT ? names[r] : "unknown";
 }
 

@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 /* UP: the last attempt delivered quotes; DEGRADED: it failed, but fewer than down_after in a
- * row; DOWN: down_after failures in a row, or no data yet. Never given up: DOWN keeps retrying. */
+ * row, or it delivered data whose every quote was refused; DOWN: down_after failures in a row, or no data yet. Never given up: DOWN keeps retrying. */
 typedef enum { TIX_HEALTH_UP = 0, TIX_HEALTH_DEGRADED, TIX_HEALTH_DOWN } tix_health_t;
 
 /* Transport and payload faults: provider-health counters, not quote refusals (§3.5). */
@@ -31,6 +31,7 @@ typedef enum {
     TIX_FAULT_DISCONNECT,  /* a stream ended */
     TIX_FAULT_BAD_FILE,    /* a dropped CSV file was refused (moved to bad/) */
     TIX_FAULT_BAD_MESSAGE, /* a ZeroMQ message that is not a valid quote message */
+    TIX_FAULT_UNKNOWN_KEY, /* zmq_ingest: a CURVE handshake with a key not in collectors_allow */
     TIX_FAULT_COUNT
 } tix_fault_t;
 
@@ -94,6 +95,10 @@ int tix_collector_find(const tix_collector_t *self, const char *name);
 const char *tix_collector_name(const tix_collector_t *self, int i);
 tix_health_t tix_collector_health(const tix_collector_t *self, int i);
 const tix_provider_stats_t *tix_collector_stats(const tix_collector_t *self, int i);
+
+/* Replaces provider `i`'s counters: a reload carries each provider's counters over, by name,
+ * to the collector that replaces the old one, so that Prometheus counters stay monotonic. */
+void tix_collector_set_stats(tix_collector_t *self, int i, const tix_provider_stats_t *st);
 
 /* One line per provider: health, attempts, accepted, refused by reason, faults, HTTP
  * status, latency. */

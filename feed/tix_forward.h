@@ -13,6 +13,10 @@ typedef struct tix_forward_s tix_forward_t;
 /* Connects one PUSH socket per endpoint of `collector.forward` (every engine gets every quote). NULL with tix_err() if
  * none is configured or a connect fails. */
 tix_forward_t *tix_forward_new(const tix_config_t *cfg);
+/* Checks collector.forward_server_key and forward_client_key: both or neither, each a
+ * readable CurveZMQ key (the secret one mode 0600). With them every PUSH is a CURVE client
+ * of the engines (their zmq_ingest's curve_secret). -1 with tix_err(). */
+int tix_forward_check(const tix_config_t *cfg);
 void tix_forward_destroy(tix_forward_t **self_p);
 
 /* Sends one accepted quote; never blocks: at the high-water mark it is dropped and counted

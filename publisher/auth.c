@@ -1,5 +1,6 @@
-/* ZAP (RFC 27) handler thread with an allowlist of CurveZMQ client keys, reloadable. */
+/* ZAP (RFC 27) handler thread with an allowlist of CurveZMQ client or collector keys, reloadable. */
 #include "tix_auth.h"
+#include "tix_allow.h"
 #include "tix_err.h"
 #include "tix_log.h"
 
@@ -18,8 +19,8 @@ struct tix_auth_s {
     void *zctx;
     void *rep;
     char *path;
-    char (*keys)[41];
-    size_t nkeys;
+    tix_allow_kind_t kind;
+    tix_allow_t *list;
     pthread_mutex_t lock;
     pthread_t thread;
     bool started;
@@ -27,68 +28,15 @@ struct tix_auth_s {
     tix_auth_stats_t stats;
 };
 
-/* Parses the allowlist into a new array; -1 with file:line on a malformed key. */
-static int s_load(const char *path, char (**keys_out)[41], size_t *n_out)
+static const char *s_what(tix_allow_kind_t kind)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        TIX_SET_ERR(errno, "%s: cannot open client allowlist: %s", path, strerror(errno));
-        return -1;
-    }
-    char (*keys)[41] = NULL;
-    size_t n = 0, cap = 0;
-    char line[256];
-    int lineno = 0, rc = 0;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        if (!strchr(line, '\n') && !feof(f)) {
-            TIX_SET_ERR(EINVAL, "%s:%d: line longer than %zu characters", path, lineno,
-                        sizeof line - 2);
-            rc = -1;
-            break;
-        }
-        /* Z85 uses '#', so a comment is a line starting with "# " (or "#" alone), or text
-         * after the key separated by white space. */
-        char *p = line + strspn(line, " \t");
-        p[strcspn(p, "\r\n")] = '\0';
-        if (*p == '\0' || (p[0] == '#' && (p[1] == ' ' || p[1] == '\t' || p[1] == '\0')))
-            continue;
-        p[strcspn(p, " \t")] = '\0';
-        uint8_t bin[32];
-        if (strlen(p) != 40 || !zmq_z85_decode(bin, p)) {
-            TIX_SET_ERR(EINVAL, "%s:%d: not a CurveZMQ public key (40 Z85 characters): '%.60s'",
-                        path, lineno, p);
-            rc = -1;
-            break;
-        }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            char(*k)[41] = realloc(keys, cap * sizeof *k);
-            if (!k) {
-                TIX_SET_ERR(ENOMEM, "%s: out of memory", path);
-                rc = -1;
-                break;
-            }
-            keys = k;
-        }
-        memcpy(keys[n++], p, 41);
-    }
-    fclose(f);
-    if (rc) {
-        free(keys);
-        return -1;
-    }
-    *keys_out = keys;
-    *n_out = n;
-    return 0;
+    return kind == TIX_ALLOW_CLIENTS ? "client" : "collector";
 }
 
 static bool s_allowed(tix_auth_t *self, const char *z85)
 {
-    bool ok = false;
     pthread_mutex_lock(&self->lock);
-    for (size_t i = 0; i < self->nkeys && !ok; i++)
-        ok = strcmp(self->keys[i], z85) == 0;
+    bool ok = tix_allow_has(self->list, z85);
     pthread_mutex_unlock(&self->lock);
     return ok;
 }
@@ -123,10 +71,12 @@ static int s_recv_request(void *sock, char f[][64], size_t *flen, int max, uint8
     return n;
 }
 
-static void s_reply(void *sock, const char *req_id, size_t req_id_len, const char *code, const char *text)
+/* A ZAP reply; `user` (the client key, Z85) becomes each message's "User-Id" property. */
+static void s_reply(void *sock, const char *req_id, size_t req_id_len, const char *code,
+                    const char *text, const char *user)
 {
-    const char *frames[] = {"1.0", req_id, code, text, "", ""};
-    size_t lens[] = {3, req_id_len, strlen(code), strlen(text), 0, 0};
+    const char *frames[] = {"1.0", req_id, code, text, user, ""};
+    size_t lens[] = {3, req_id_len, strlen(code), strlen(text), strlen(user), 0};
     for (int i = 0; i < 6; i++)
         if (zmq_send(sock, frames[i], lens[i], i < 5 ? ZMQ_SNDMORE : 0) < 0)
             return; /* libzmq then fails the handshake, which refuses the client: safe */
@@ -151,7 +101,7 @@ static void s_handle(tix_auth_t *self)
     s_count(self, &self->stats.requests);
     /* frames: version, request id, domain, address, identity, mechanism, credentials... */
     if (strcmp(f[5], "CURVE") != 0) {
-        s_reply(self->rep, f[1], flen[1], "200", "OK"); /* NULL mechanism: open endpoints */
+        s_reply(self->rep, f[1], flen[1], "200", "OK", ""); /* NULL mechanism: open endpoints */
         return;
     }
     char z85[41] = "";
@@ -159,13 +109,13 @@ static void s_handle(tix_auth_t *self)
         zmq_z85_encode(z85, cred, 32);
     if (cred_len == 32 && s_allowed(self, z85)) {
         s_count(self, &self->stats.allowed);
-        s_reply(self->rep, f[1], flen[1], "200", "OK");
+        s_reply(self->rep, f[1], flen[1], "200", "OK", z85);
         return;
     }
     s_count(self, &self->stats.refused);
-    tix_warn_limited("auth: refused CURVE client key %s from %s (not in %s)",
-                     z85[0] ? z85 : "(none)", f[3], self->path);
-    s_reply(self->rep, f[1], flen[1], "400", "client key not allowed");
+    tix_warn_limited("auth: refused CURVE %s key %s from %s%s%s (not in %s)", s_what(self->kind),
+                     z85[0] ? z85 : "(none)", f[3], f[2][0] ? " for " : "", f[2], self->path);
+    s_reply(self->rep, f[1], flen[1], "400", "client key not allowed", "");
 }
 
 static void *s_run(void *arg)
@@ -182,10 +132,11 @@ static void *s_run(void *arg)
     return NULL;
 }
 
-tix_auth_t *tix_auth_new(void *zctx, const char *allow_path)
+static tix_auth_t *s_new(void *zctx, const char *allow_path, tix_allow_kind_t kind)
 {
     if (!allow_path) {
-        TIX_SET_ERR(EINVAL, "a CurveZMQ server needs a client allowlist (publisher.clients_allow)");
+        TIX_SET_ERR(EINVAL, "a CurveZMQ server needs a %s allowlist (%s)", s_what(kind),
+                    kind == TIX_ALLOW_CLIENTS ? "publisher.clients_allow" : "collectors_allow");
         return NULL;
     }
     tix_auth_t *self = calloc(1, sizeof *self);
@@ -195,8 +146,9 @@ tix_auth_t *tix_auth_new(void *zctx, const char *allow_path)
         return NULL;
     }
     self->zctx = zctx;
+    self->kind = kind;
     pthread_mutex_init(&self->lock, NULL);
-    if (s_load(allow_path, &self->keys, &self->nkeys))
+    if (!(self->list = tix_allow_load(allow_path, kind)))
         goto fail;
     self->rep = zmq_socket(zctx, ZMQ_REP);
     int linger = 0;
@@ -210,11 +162,22 @@ tix_auth_t *tix_auth_new(void *zctx, const char *allow_path)
         goto fail;
     }
     self->started = true;
-    tix_info("auth: %zu client keys allowed from %s", self->nkeys, allow_path);
+    tix_info("auth: %zu %s keys allowed from %s", tix_allow_size(self->list), s_what(kind),
+             allow_path);
     return self;
 fail:
     tix_auth_destroy(&self);
     return NULL;
+}
+
+tix_auth_t *tix_auth_new(void *zctx, const char *allow_path)
+{
+    return s_new(zctx, allow_path, TIX_ALLOW_CLIENTS);
+}
+
+tix_auth_t *tix_auth_new_collectors(void *zctx, const char *allow_path)
+{
+    return s_new(zctx, allow_path, TIX_ALLOW_COLLECTORS);
 }
 
 void tix_auth_destroy(tix_auth_t **self_p)
@@ -230,7 +193,7 @@ void tix_auth_destroy(tix_auth_t **self_p)
     if (self->rep)
         zmq_close(self->rep);
     pthread_mutex_destroy(&self->lock);
-    free(self->keys);
+    tix_allow_destroy(&self->list);
     free(self->path);
     free(self);
     *self_p = NULL;
@@ -238,25 +201,34 @@ void tix_auth_destroy(tix_auth_t **self_p)
 
 int tix_auth_reload(tix_auth_t *self)
 {
-    char (*keys)[41] = NULL;
-    size_t n = 0;
-    if (s_load(self->path, &keys, &n)) {
-        tix_error("auth: reload failed, keeping %zu keys: %s", self->nkeys, tix_err());
+    tix_allow_t *list = tix_allow_load(self->path, self->kind);
+    if (!list) {
+        tix_error("auth: reload failed, keeping %zu keys: %s", tix_allow_size(self->list),
+                  tix_err());
         return -1;
     }
     pthread_mutex_lock(&self->lock);
-    free(self->keys);
-    self->keys = keys;
-    self->nkeys = n;
+    tix_allow_t *old = self->list;
+    self->list = list;
     pthread_mutex_unlock(&self->lock);
-    tix_info("auth: reloaded %s: %zu client keys allowed", self->path, n);
+    tix_allow_destroy(&old);
+    tix_info("auth: reloaded %s: %zu %s keys allowed", self->path, tix_allow_size(list),
+             s_what(self->kind));
     return 0;
+}
+
+bool tix_auth_permits(tix_auth_t *self, const char *z85, const char *provider)
+{
+    pthread_mutex_lock(&self->lock);
+    bool ok = self->kind == TIX_ALLOW_COLLECTORS && tix_allow_permits(self->list, z85, provider);
+    pthread_mutex_unlock(&self->lock);
+    return ok;
 }
 
 void tix_auth_stats(tix_auth_t *self, tix_auth_stats_t *out)
 {
     pthread_mutex_lock(&self->lock);
     *out = self->stats;
-    out->keys = self->nkeys;
+    out->keys = tix_allow_size(self->list);
     pthread_mutex_unlock(&self->lock);
 }

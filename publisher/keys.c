@@ -50,8 +50,35 @@ static void s_key_id(tix_sign_key_t *k)
     memcpy(k->key_id, h, TIX_WIRE_KEY_ID_SIZE);
 }
 
+/* The file name part of `base` must be visible and plain: "" or "keys/" would write hidden
+ * files (".sign.key"), "-x" reads as an option, and odd bytes make names nobody can type. */
+static int s_check_base(const char *base)
+{
+    const char *name = strrchr(base, '/');
+    name = name ? name + 1 : base;
+    if (!*name) {
+        TIX_SET_ERR(EINVAL, "'%s': BASE needs a file name after its folder (keys/NAME): "
+                    "without one the key files would be hidden (.sign.key)", base);
+        return -1;
+    }
+    if (name[0] == '.' || name[0] == '-') {
+        TIX_SET_ERR(EINVAL, "'%s': the file name may not start with '%c'", base, name[0]);
+        return -1;
+    }
+    for (const char *c = name; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '_' || *c == '-' || *c == '.')) {
+            TIX_SET_ERR(EINVAL, "'%s': the file name may hold only letters, digits, '_', '-' "
+                        "and '.' (found byte 0x%02x)", base, (unsigned char)*c);
+            return -1;
+        }
+    return 0;
+}
+
 int tix_keys_generate(const char *base)
 {
+    if (s_check_base(base) != 0)
+        return -1;
     if (sodium_init() < 0) {
         TIX_SET_ERR(EIO, "libsodium failed to initialise");
         return -1;
@@ -155,12 +182,35 @@ int tix_sign_key_load_secret(const char *path, tix_sign_key_t *out)
     return 0;
 }
 
+/* A secret key file given where a public one belongs: the two look alike (64 hex digits,
+ * 40 Z85 characters), so go by tix-keygen's comment and the file name, and refuse it rather
+ * than take a seed for a public key (or spread a secret to where public keys go). */
+static int s_refuse_secret(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[512];
+    int secret = 0;
+    size_t n = strlen(path);
+    if (n >= 4 && strcmp(path + n - 4, ".key") == 0)
+        secret = 1;
+    while (f && !secret && fgets(line, sizeof line, f))
+        secret = line[0] == '#' && strstr(line, "SECRET") != NULL;
+    if (f)
+        fclose(f);
+    sodium_memzero(line, sizeof line);
+    if (!secret)
+        return 0;
+    TIX_SET_ERR(EINVAL, "%s is a secret key file: give the public key (tix-keygen's .pub file), and "
+                "keep the secret one to the publisher", path);
+    return -1;
+}
+
 int tix_sign_key_load_public(const char *path, tix_sign_key_t *out)
 {
     char hex[160];
     size_t n = 0;
     memset(out, 0, sizeof *out);
-    if (sodium_init() < 0 || s_read_key_line(path, hex, sizeof hex))
+    if (sodium_init() < 0 || s_refuse_secret(path) || s_read_key_line(path, hex, sizeof hex))
         return -1;
     if (strlen(hex) != 64 ||
         sodium_hex2bin(out->pk, sizeof out->pk, hex, strlen(hex), NULL, &n, NULL) != 0 || n != 32) {
@@ -193,7 +243,7 @@ int tix_curve_key_load_secret(const char *path, tix_curve_key_t *out)
 int tix_curve_key_load_public(const char *path, tix_curve_key_t *out)
 {
     memset(out, 0, sizeof *out);
-    if (s_read_key_line(path, out->pub, sizeof out->pub))
+    if (s_refuse_secret(path) || s_read_key_line(path, out->pub, sizeof out->pub))
         return -1;
     if (!s_z85_ok(out->pub)) {
         TIX_SET_ERR(EINVAL, "%s: not a CurveZMQ public key (40 Z85 characters)", path);

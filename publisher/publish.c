@@ -124,8 +124,8 @@ tix_pub_t *tix_pub_new(void *zctx, const tix_pub_cfg_t *cfg)
     size_t n = cfg->n_a + cfg->n_b;
     self->socks = calloc(n ? n : 1, sizeof *self->socks);
     self->chain = tix_chain_new();
-    /* ~160 bytes a message on average: ticks are 104, quotes 320, plus the topic. */
-    size_t arena = self->cfg.ring_size * 160;
+    /* ~200 bytes a message on average: ticks are 176, quotes 320, plus the topic. */
+    size_t arena = self->cfg.ring_size * 200;
     if (arena < 8 * (size_t)TIX_WIRE_MAX_SIZE) /* a message may take a quarter of it */
         arena = 8 * (size_t)TIX_WIRE_MAX_SIZE;
     self->ring = tix_ring_new(self->cfg.ring_size, arena);
@@ -158,8 +158,7 @@ void tix_pub_destroy(tix_pub_t **self_p)
         }
         zmq_close(self->socks[i].sock);
     }
-    if (self->router)
-        zmq_close(self->router);
+    tix_pub_recovery_close(self);
     free(self->socks);
     for (size_t i = 0; i < TIX_PUB_MAX_TOPICS; i++)
         free(self->latest[i]);
@@ -200,7 +199,26 @@ static int s_keep_latest(tix_pub_t *self, int id, const uint8_t *msg, size_t len
     return 0;
 }
 
-/* Numbers, encodes, chains, rings and sends one data message. `enc` encodes with header h;
+/* Signs an encoded message in place when its template is signed (tix_wire_signed) and a key
+ * is configured: key id at its offset, signature in the last 64 bytes. Header first, so the
+ * signature binds the sequence numbers where the rule covers them. */
+static int s_sign_msg(tix_pub_t *self, uint8_t *msg, size_t len)
+{
+    const tix_wire_signed_t *r = tix_wire_signed(tix_wire_get_u16(msg + 2));
+    if (!r || !self->cfg.sign)
+        return 0;
+    memcpy(msg + TIX_WIRE_HEADER_SIZE + r->key_id_offset, self->cfg.sign->key_id, TIX_WIRE_KEY_ID_SIZE);
+    size_t n = tix_wire_signed_bytes(msg, len, self->signbuf, sizeof self->signbuf);
+    if (n == 0) {
+        TIX_SET_ERR(EINVAL, "a %zu-byte message of template %u cannot be signed", len,
+                    tix_wire_get_u16(msg + 2));
+        return -1;
+    }
+    tix_sign(self->cfg.sign, self->signbuf, n, msg + len - TIX_WIRE_SIG_SIZE);
+    return 0;
+}
+
+/* Numbers, encodes, signs, chains, rings and sends one data message. `enc` encodes with header h;
  * `tl` is strlen(topic), known to every caller (no strlen per message). */
 int tix_pub_emit(tix_pub_t *self, const char *topic, size_t tl, int64_t now_ns,
                  tix_pub_encode_fn enc, const void *body, bool snapshot_topic)
@@ -222,6 +240,8 @@ int tix_pub_emit(tix_pub_t *self, const char *topic, size_t tl, int64_t now_ns,
         TIX_SET_ERR(EINVAL, "topic %s: message does not encode (a name too long for its field?)", topic);
         return -1;
     }
+    if (s_sign_msg(self, self->buf, (size_t)len))
+        return -1;
     /* The steps that can fail first (hash, snapshot copy), the ring put last: it and the
      * chain's new head cannot be undone. */
     uint8_t head[TIX_WIRE_HASH_SIZE];
@@ -236,7 +256,6 @@ int tix_pub_emit(tix_pub_t *self, const char *topic, size_t tl, int64_t now_ns,
     self->channel_seq = h.channel_seq;
     tix_chain_set(self->chain, id, h.topic_seq, head);
     s_send_all(self, topic, tl, self->buf, (size_t)len, true);
-    self->last_send_ns = now_ns;
     return 0;
 }
 
@@ -275,20 +294,13 @@ int tix_pub_settlement(tix_pub_t *self, tix_wire_settlement_t *s, int64_t now_ns
 {
     char topic[TIX_WIRE_TOPIC_MAX];
     size_t tl = s_topic(topic, "STL.", s->tier);
-    if (self->cfg.sign) {
-        /* Sign the body as it will be encoded: encode once without the signature. */
-        uint8_t tmp[TIX_WIRE_SETTLEMENT_SIZE], signed_bytes[128];
-        tix_wire_header_t h = {0};
-        memcpy(s->key_id, self->cfg.sign->key_id, TIX_WIRE_KEY_ID_SIZE);
-        memset(s->signature, 0, sizeof s->signature);
-        if (tix_wire_encode_settlement(&h, s, tmp, sizeof tmp) < 0) {
-            TIX_SET_ERR(EINVAL, "settlement for %s does not encode", s->tier);
-            return -1;
-        }
-        size_t n = tix_wire_settlement_signed_bytes(tmp, signed_bytes);
-        tix_sign(self->cfg.sign, signed_bytes, n, s->signature);
+    if (tix_pub_emit(self, topic, tl, now_ns, s_enc_settlement, s, true))
+        return -1;
+    if (self->cfg.sign) { /* the caller gets the signature the feed carries */
+        memcpy(s->key_id, self->buf + TIX_WIRE_HEADER_SIZE + 64, TIX_WIRE_KEY_ID_SIZE);
+        memcpy(s->signature, self->buf + TIX_WIRE_HEADER_SIZE + 72, TIX_WIRE_SIG_SIZE);
     }
-    return tix_pub_emit(self, topic, tl, now_ns, s_enc_settlement, s, true);
+    return 0;
 }
 
 int tix_pub_quote(tix_pub_t *self, const tix_wire_quote_t *q, int64_t now_ns)
@@ -319,15 +331,7 @@ int tix_pub_attest(tix_pub_t *self, int64_t now_ns)
         e->topic_seq = tix_chain_seq(self->chain, (int)id);
         memcpy(e->head, tix_chain_head(self->chain, (int)id), TIX_WIRE_HASH_SIZE);
     }
-    /* Encode unsigned, sign the encoded body, then emit with the signature in place. */
-    tix_wire_header_t h = {0};
-    int len = tix_wire_encode_attest(&h, a, self->buf, sizeof self->buf);
-    if (len < 0) {
-        TIX_SET_ERR(EINVAL, "attestation of %u topics does not encode", a->count);
-        return -1;
-    }
-    size_t n = tix_wire_attest_signed_bytes(self->buf, (size_t)len, self->signbuf, sizeof self->signbuf);
-    tix_sign(self->cfg.sign, self->signbuf, n, a->signature);
+    a->attest_ms = (uint32_t)self->cfg.attest_ms; /* signed: subscribers time NO_ATTESTATION by it */
     if (tix_pub_emit(self, "ATT", 3, now_ns, s_enc_attest, a, false))
         return -1;
     self->stats.attestations++;
@@ -340,12 +344,15 @@ static void s_heartbeat(tix_pub_t *self, int64_t now_ns)
     tix_wire_header_t h = {0};
     h.channel_seq = self->channel_seq;
     h.send_time_ns = now_ns;
-    uint8_t buf[TIX_WIRE_HEADER_SIZE];
-    if (tix_wire_encode_heartbeat(&h, buf, sizeof buf) < 0)
+    /* The cadences, so a subscriber can time LINE_DOWN and NO_ATTESTATION without being told. */
+    tix_wire_heartbeat_t hb = {(uint32_t)self->cfg.heartbeat_ms,
+                               self->cfg.sign ? (uint32_t)self->cfg.attest_ms : 0};
+    uint8_t buf[TIX_WIRE_HEARTBEAT_SIZE];
+    if (tix_wire_encode_heartbeat(&h, &hb, buf, sizeof buf) < 0)
         return; /* cannot happen: the buffer is the heartbeat's size */
     s_send_all(self, "HB", 2, buf, sizeof buf, false);
     self->stats.heartbeats++;
-    self->last_send_ns = now_ns;
+    self->last_hb_ns = now_ns;
 }
 
 int tix_pub_service(tix_pub_t *self, int64_t now_ns, int timeout_ms)
@@ -359,7 +366,9 @@ int tix_pub_service(tix_pub_t *self, int64_t now_ns, int timeout_ms)
     if (self->cfg.sign && self->channel_seq > 0 && now_ns - self->last_attest_ns >= attest_ns &&
         tix_pub_attest(self, now_ns))
         return -1;
-    if (now_ns - self->last_send_ns >= self->cfg.heartbeat_ms * 1000000)
+    /* Every heartbeat_ms, busy or not: a subscriber joining a busy feed learns the cadences
+     * (attest_ms) within one interval, not only after a lull. */
+    if (now_ns - self->last_hb_ns >= self->cfg.heartbeat_ms * 1000000)
         s_heartbeat(self, now_ns);
     return 0;
 }

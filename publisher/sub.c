@@ -30,6 +30,34 @@ void tix_sub_event(tix_sub_t *self, tix_sub_event_t ev, const char *topic, const
         self->cfg.on_event(self->cfg.arg, ev, topic, detail);
 }
 
+void tix_sub_event_limited(tix_sub_t *self, tix_sub_event_t ev, const char *topic, const char *fmt, ...)
+{
+    /* tix_log_limited's rule, per subscriber and event kind, over one second */
+    tix_log_limit_t *lim = &self->limits.lim[(unsigned)ev % 16];
+    int64_t now = tix_sub_now();
+    if (lim->logged_ns != 0 && now - lim->logged_ns < 1000000000) {
+        lim->suppressed++;
+        return;
+    }
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    if (lim->suppressed)
+        tix_sub_event(self, ev, topic, "%s [%llu more like this in the last %lld s]", detail,
+                      (unsigned long long)lim->suppressed, (long long)((now - lim->logged_ns) / 1000000000));
+    else
+        tix_sub_event(self, ev, topic, "%s", detail);
+    lim->suppressed = 0;
+    lim->logged_ns = now;
+}
+
+char tix_sub_line_name(int line)
+{
+    return line == 0 ? 'A' : line == 1 ? 'B' : 'R';
+}
+
 const char *tix_sub_event_name(tix_sub_event_t ev)
 {
     switch (ev) {
@@ -42,6 +70,7 @@ const char *tix_sub_event_name(tix_sub_event_t ev)
     case TIX_SUB_EV_LINE_DOWN: return "LINE_DOWN";
     case TIX_SUB_EV_LINE_UP: return "LINE_UP";
     case TIX_SUB_EV_NO_ATTESTATION: return "NO_ATTESTATION";
+    case TIX_SUB_EV_AUTH_FAILED: return "AUTH_FAILED";
     }
     return "?";
 }
@@ -61,6 +90,47 @@ static int s_curve_client(const tix_sub_t *self, void *s, const char *ep)
 static int s_subscribe(void *s, const char *prefix)
 {
     return zmq_setsockopt(s, ZMQ_SUBSCRIBE, prefix, strlen(prefix));
+}
+
+/* CURVE handshake events of a line, so a refused client key is reported rather than looking
+ * like a silent line (ZeroMQ retries forever and tells only its socket monitor). */
+static int s_monitor(tix_sub_t *self, int i, const char *ep)
+{
+    if (!self->cfg.server_key || strncmp(ep, "tcp://", 6) != 0)
+        return 0;
+    char mep[96];
+    snprintf(mep, sizeof mep, "inproc://tix-sub-monitor-%p-%d", (void *)self, i);
+    if (zmq_socket_monitor(self->line[i], mep, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0)
+        return -1;
+    int linger = 0;
+    self->monitor[i] = zmq_socket(self->zctx, ZMQ_PAIR);
+    if (!self->monitor[i] || zmq_setsockopt(self->monitor[i], ZMQ_LINGER, &linger, sizeof linger) ||
+        zmq_connect(self->monitor[i], mep))
+        return -1;
+    return 0;
+}
+
+static void s_read_monitors(tix_sub_t *self)
+{
+    for (int i = 0; i < 2; i++) {
+        for (int k = 0; self->monitor[i] && k < 100; k++) { /* bounded per poll */
+            uint8_t ev[6];
+            char addr[256];
+            int n = zmq_recv(self->monitor[i], ev, sizeof ev, ZMQ_DONTWAIT);
+            if (n < 0)
+                break;
+            int an = zmq_recv(self->monitor[i], addr, sizeof addr - 1, 0);
+            addr[an < 0 ? 0 : an < (int)sizeof addr ? an : (int)sizeof addr - 1] = '\0';
+            if (n != 6 || (uint16_t)(ev[0] | ev[1] << 8) != ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+                continue;
+            unsigned status = (unsigned)(ev[2] | ev[3] << 8 | ev[4] << 16 | (unsigned)ev[5] << 24);
+            self->stats.auth_failures++;
+            tix_sub_event_limited(self, TIX_SUB_EV_AUTH_FAILED, "",
+                                  "line %c: %s refused our CurveZMQ client key (ZAP status %u): "
+                                  "is its public key in the publisher's allowlist?", 'A' + i, addr,
+                                  status);
+        }
+    }
 }
 
 static int s_open_line(tix_sub_t *self, int i, const char *ep)
@@ -86,7 +156,7 @@ static int s_open_line(tix_sub_t *self, int i, const char *ep)
                 return -1;
         }
     }
-    return zmq_connect(s, ep);
+    return s_monitor(self, i, ep) || zmq_connect(s, ep);
 }
 
 int tix_sub_open_dealer(tix_sub_t *self)
@@ -115,8 +185,8 @@ tix_sub_t *tix_sub_new(const tix_sub_cfg_t *cfg, char *err, size_t errlen)
         self->cfg.heartbeat_ms = 1000;
     if (self->cfg.recovery_timeout_ms <= 0)
         self->cfg.recovery_timeout_ms = 2000;
-    if (self->cfg.attest_timeout_ms <= 0)
-        self->cfg.attest_timeout_ms = 5000; /* five of the publisher's default attest_ms */
+    if (self->cfg.attest_timeout_ms < 0)
+        self->cfg.attest_timeout_ms = 0; /* derived from the publisher's cadence */
     if (cfg->verify_key) {
         memcpy(self->key.pk, cfg->verify_key, 32);
         uint8_t h[32];
@@ -146,21 +216,20 @@ void tix_sub_destroy(tix_sub_t **self_p)
     tix_sub_t *self = *self_p;
     if (!self)
         return;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
+        if (self->monitor[i]) {
+            (void)zmq_socket_monitor(self->line[i], NULL, 0); /* stops it; best effort */
+            zmq_close(self->monitor[i]);
+        }
         if (self->line[i])
             zmq_close(self->line[i]);
+    }
     if (self->dealer)
         zmq_close(self->dealer);
     if (self->zctx)
         zmq_ctx_term(self->zctx);
-    for (int i = 0; i < MAX_TOPICS; i++) {
-        if (!self->topics[i])
-            continue;
-        for (size_t p = 0; p < self->topics[i]->npend; p++)
-            free(self->topics[i]->pend[p].msg);
-        free(self->topics[i]->pend);
-        free(self->topics[i]);
-    }
+    for (int i = 0; i < MAX_TOPICS; i++)
+        tix_sub_topic_free(self->topics[i]);
     tix_chain_destroy(&self->chain);
     free(self);
     *self_p = NULL;
@@ -168,13 +237,16 @@ void tix_sub_destroy(tix_sub_t **self_p)
 
 bool tix_sub_wanted(const tix_sub_t *self, const char *topic)
 {
-    if (strcmp(topic, "ATT") == 0 || strcmp(topic, "HB") == 0 || self->cfg.ntiers == 0)
+    if (strcmp(topic, "ATT") == 0 || strcmp(topic, "HB") == 0)
         return true;
-    const char *dot = strchr(topic, '.');
-    if (!dot)
+    bool kind = strncmp(topic, "IDX.", 4) == 0 || strncmp(topic, "STL.", 4) == 0 ||
+                (self->cfg.quotes && strncmp(topic, "QTE.", 4) == 0);
+    if (!kind || !topic[4])
         return false;
+    if (self->cfg.ntiers == 0)
+        return true;
     for (size_t t = 0; t < self->cfg.ntiers; t++)
-        if (strcmp(dot + 1, self->cfg.tiers[t]) == 0)
+        if (strcmp(topic + 4, self->cfg.tiers[t]) == 0)
             return true;
     return false;
 }
@@ -195,8 +267,8 @@ static void s_chain_state(tix_sub_t *self, const char *text, size_t len)
     }
     if (!tix_sub_wanted(self, topic))
         return;
-    int id = tix_chain_topic(self->chain, topic, strlen(topic));
-    if (id < 0 || id >= MAX_TOPICS || (!self->topics[id] && !(self->topics[id] = calloc(1, sizeof(s_topic_t)))))
+    int id;
+    if (!tix_sub_topic(self, topic, &id))
         return;
     s_topic_t *st = self->topics[id];
     tix_chain_set(self->chain, id, seq, head);
@@ -298,6 +370,7 @@ int tix_sub_poll(tix_sub_t *self, int timeout_ms)
             zmq_msg_close(&b);
         }
     }
+    s_read_monitors(self);
     tix_sub_timers(self);
     return (int)(self->stats.delivered - before);
 }

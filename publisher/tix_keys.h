@@ -19,7 +19,8 @@ typedef struct {
 } tix_curve_key_t;
 
 /* Writes `base`.sign.key (0600) + `base`.sign.pub and `base`.curve.key (0600) + `base`.curve.pub.
- * Refuses to overwrite existing files. */
+ * Refuses to overwrite existing files, and a `base` whose file name part is empty, hidden
+ * (starts with '.'), starts with '-' or holds bytes other than letters, digits, '_', '-', '.'. */
 int tix_keys_generate(const char *base) __attribute__((warn_unused_result));
 
 /* Loads a signing secret key file (refusing one readable by group or others) or a public one. */

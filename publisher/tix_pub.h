@@ -28,6 +28,11 @@ typedef struct {
     uint64_t snapshots, replays, replayed_messages, too_old, bad_requests;
     uint64_t send_errors;
     uint64_t connects, disconnects; /* tcp subscriber connections accepted / lost */
+    uint64_t recovery_requests; /* recovery requests read, well-formed or not */
+    uint64_t replay_busy;    /* recovery requests answered `ERR busy` */
+    uint64_t replay_dropped; /* recovery replies not sent: the client's queue was full */
+    uint64_t recovery_queued_bytes; /* replay bytes that may still be queued for clients (gauge) */
+    uint64_t recovery_clients;      /* recovery clients tracked (gauge) */
 } tix_pub_stats_t;
 
 typedef struct tix_pub_s tix_pub_t;
@@ -59,6 +64,11 @@ uint64_t tix_pub_subscribers(const tix_pub_t *self);
 /* The i-th endpoint of line 0 (A) or 1 (B) as bound ("tcp://127.0.0.1:*" resolved), or NULL. */
 const char *tix_pub_endpoint(const tix_pub_t *self, int line, size_t i);
 const char *tix_pub_recovery_endpoint(const tix_pub_t *self);
+/* Recovery limits (0 keeps a default): replay bytes one client may have queued (64 MB; one
+ * reply is always allowed), the same over all clients (256 MB), and clients tracked at once
+ * (64). A request beyond them is answered `ERR busy` (docs/wire.md). */
+int tix_pub_recovery_limits(tix_pub_t *self, size_t client_bytes, size_t total_bytes, size_t clients)
+    __attribute__((warn_unused_result));
 void tix_pub_stats(const tix_pub_t *self, tix_pub_stats_t *out);
 
 /* Test hook: skip sending the next `n` data messages on line A (B) — they still get sequence

@@ -4,6 +4,7 @@
 
 #include "tix_chain.h"
 #include "tix_pub.h"
+#include "tix_recovery.h"
 #include "tix_ring.h"
 
 #include <stdbool.h>
@@ -25,12 +26,13 @@ struct tix_pub_s {
     size_t nsocks;
     void *router; /* recovery service */
     char router_bound[256];
+    tix_recovery_clients_t *clients; /* recovery clients' reply ledgers */
     tix_chain_t *chain;
     tix_ring_t *ring;
     uint8_t *latest[TIX_PUB_MAX_TOPICS]; /* last IDX/STL message per chain topic id */
     size_t latest_len[TIX_PUB_MAX_TOPICS];
     uint64_t channel_seq;
-    int64_t last_send_ns, last_attest_ns;
+    int64_t last_hb_ns, last_attest_ns;
     unsigned drop[2];
     tix_pub_stats_t stats;
     uint64_t accepted, disconnected; /* tcp subscriber connections, from socket monitors */
@@ -47,5 +49,7 @@ int tix_pub_emit(tix_pub_t *self, const char *topic, size_t topic_len, int64_t n
 int tix_pub_curve_server(tix_pub_t *self, void *sock);
 int tix_pub_recovery_open(tix_pub_t *self, const char *endpoint);
 int tix_pub_recovery_serve(tix_pub_t *self, int timeout_ms);
+/* Closes the ROUTER and frees the client ledgers; safe when none was opened. */
+void tix_pub_recovery_close(tix_pub_t *self);
 
 #endif

@@ -1,4 +1,4 @@
-/* Wire codec v1: little-endian fixed layouts, byte for byte as docs/wire.md describes. */
+/* Wire codec v2: little-endian fixed layouts, byte for byte as docs/wire.md describes. */
 #include "tix/wire.h"
 
 #include <stdbool.h>
@@ -93,6 +93,8 @@ int tix_wire_encode_tick(const tix_wire_header_t *h, const tix_wire_tick_t *t, u
     s_put32(b + 64, t->n_stale);
     b[68] = t->status;
     memset(b + 69, 0, 3);
+    memcpy(b + 72, t->key_id, TIX_WIRE_KEY_ID_SIZE);
+    memcpy(b + 80, t->signature, TIX_WIRE_SIG_SIZE);
     return TIX_WIRE_TICK_SIZE;
 }
 
@@ -145,7 +147,8 @@ int tix_wire_encode_attest(const tix_wire_header_t *h, const tix_wire_attest_t *
         return -1;
     uint8_t *b = buf + TIX_WIRE_HEADER_SIZE;
     s_put16(b, a->count);
-    memset(b + 2, 0, 6);
+    memset(b + 2, 0, 2);
+    s_put32(b + 4, a->attest_ms);
     memcpy(b + 8, a->key_id, TIX_WIRE_KEY_ID_SIZE);
     uint8_t *e = b + TIX_WIRE_ATTEST_FIXED;
     for (uint16_t i = 0; i < a->count; i++, e += TIX_WIRE_ATTEST_ENTRY) {
@@ -158,11 +161,14 @@ int tix_wire_encode_attest(const tix_wire_header_t *h, const tix_wire_attest_t *
     return (int)(TIX_WIRE_HEADER_SIZE + body);
 }
 
-int tix_wire_encode_heartbeat(const tix_wire_header_t *h, uint8_t *buf, size_t cap)
+int tix_wire_encode_heartbeat(const tix_wire_header_t *h, const tix_wire_heartbeat_t *hb, uint8_t *buf,
+                              size_t cap)
 {
-    if (s_header(h, TIX_WIRE_HEARTBEAT, 0, buf, cap))
+    if (s_header(h, TIX_WIRE_HEARTBEAT, TIX_WIRE_HEARTBEAT_BODY, buf, cap))
         return -1;
-    return TIX_WIRE_HEADER_SIZE;
+    s_put32(buf + TIX_WIRE_HEADER_SIZE, hb->heartbeat_ms);
+    s_put32(buf + TIX_WIRE_HEADER_SIZE + 4, hb->attest_ms);
+    return TIX_WIRE_HEARTBEAT_SIZE;
 }
 
 #define FAIL(...)                                  \
@@ -199,6 +205,8 @@ static int s_decode_tick(const uint8_t *b, tix_wire_tick_t *t, char *err, size_t
         FAIL("tick: status %u is not 0 (OK), 1 (LOW) or 2 (STALE)", t->status);
     if (b[69] | b[70] | b[71])
         FAIL("tick: padding at body offset 69 is not zero");
+    memcpy(t->key_id, b + 72, TIX_WIRE_KEY_ID_SIZE);
+    memcpy(t->signature, b + 80, TIX_WIRE_SIG_SIZE);
     return 0;
 }
 
@@ -248,6 +256,9 @@ static int s_decode_attest(const uint8_t *b, size_t body, tix_wire_attest_t *a, 
     if (body < TIX_WIRE_ATTEST_FIXED + TIX_WIRE_SIG_SIZE)
         FAIL("attest: body of %zu bytes is shorter than the fixed part", body);
     a->count = tix_wire_get_u16(b);
+    a->attest_ms = tix_wire_get_u32(b + 4);
+    if (b[2] | b[3])
+        FAIL("attest: padding at body offset 2 is not zero");
     if (a->count > TIX_WIRE_ATTEST_MAX ||
         body != TIX_WIRE_ATTEST_FIXED + (size_t)a->count * TIX_WIRE_ATTEST_ENTRY + TIX_WIRE_SIG_SIZE)
         FAIL("attest: %u entries do not match a body of %zu bytes", a->count, body);
@@ -269,7 +280,7 @@ static size_t s_body_size(uint16_t tmpl)
     case TIX_WIRE_TICK: return TIX_WIRE_TICK_BODY;
     case TIX_WIRE_SETTLEMENT: return TIX_WIRE_SETTLEMENT_BODY;
     case TIX_WIRE_QUOTE: return TIX_WIRE_QUOTE_BODY;
-    case TIX_WIRE_HEARTBEAT: return 0;
+    case TIX_WIRE_HEARTBEAT: return TIX_WIRE_HEARTBEAT_BODY;
     default: return SIZE_MAX; /* attest: variable */
     }
 }
@@ -289,7 +300,8 @@ int tix_wire_decode(const uint8_t *buf, size_t len, tix_wire_msg_t *out, char *e
     if (h->schema_id != TIX_WIRE_SCHEMA_ID)
         FAIL("schema id 0x%04x is not tix's 0x%04x", h->schema_id, TIX_WIRE_SCHEMA_ID);
     if (h->version != TIX_WIRE_VERSION)
-        FAIL("wire version %u is not supported (this decoder reads %d)", h->version, TIX_WIRE_VERSION);
+        FAIL("wire version %u, this subscriber speaks %d: upgrade the %s", h->version,
+             TIX_WIRE_VERSION, h->version > TIX_WIRE_VERSION ? "subscriber" : "publisher");
     if (h->block_length != len - TIX_WIRE_HEADER_SIZE)
         FAIL("block_length %u does not match the %zu body bytes received", h->block_length,
              len - TIX_WIRE_HEADER_SIZE);
@@ -306,28 +318,52 @@ int tix_wire_decode(const uint8_t *buf, size_t len, tix_wire_msg_t *out, char *e
     case TIX_WIRE_SETTLEMENT: return s_decode_settlement(b, &out->u.settlement, err, errlen);
     case TIX_WIRE_QUOTE: return s_decode_quote(b, &out->u.quote, err, errlen);
     case TIX_WIRE_ATTEST: return s_decode_attest(b, h->block_length, &out->u.attest, err, errlen);
-    default: return 0; /* heartbeat: header only */
+    default:
+        out->u.heartbeat.heartbeat_ms = tix_wire_get_u32(b);
+        out->u.heartbeat.attest_ms = tix_wire_get_u32(b + 4);
+        return 0;
     }
+}
+
+uint16_t tix_wire_version_of(const uint8_t *buf, size_t len)
+{
+    if (len < TIX_WIRE_HEADER_SIZE || tix_wire_get_u16(buf + 4) != TIX_WIRE_SCHEMA_ID)
+        return 0;
+    return tix_wire_get_u16(buf + 6);
+}
+
+/* Which templates are signed: a new signed template is one more row (docs/wire.md, "Signed
+ * messages", has the same table). */
+static const tix_wire_signed_t s_signed[] = {
+    {TIX_WIRE_TICK, TIX_WIRE_TICK_DOMAIN, 0, 72},
+    {TIX_WIRE_SETTLEMENT, TIX_WIRE_SETTLEMENT_DOMAIN, TIX_WIRE_HEADER_SIZE, 64},
+    {TIX_WIRE_ATTEST, TIX_WIRE_ATTEST_DOMAIN, 0, 8},
+};
+
+const tix_wire_signed_t *tix_wire_signed(uint16_t template_id)
+{
+    for (size_t i = 0; i < sizeof s_signed / sizeof s_signed[0]; i++)
+        if (s_signed[i].template_id == template_id)
+            return &s_signed[i];
+    return NULL;
+}
+
+size_t tix_wire_signed_bytes(const uint8_t *msg, size_t len, uint8_t *out, size_t cap)
+{
+    if (len < TIX_WIRE_HEADER_SIZE + TIX_WIRE_SIG_SIZE)
+        return 0;
+    const tix_wire_signed_t *r = tix_wire_signed(tix_wire_get_u16(msg + 2));
+    if (!r)
+        return 0;
+    size_t d = strlen(r->domain), n = len - TIX_WIRE_SIG_SIZE - r->from;
+    if (d + n > cap)
+        return 0;
+    memcpy(out, r->domain, d);
+    memcpy(out + d, msg + r->from, n);
+    return d + n;
 }
 
 size_t tix_wire_settlement_signed_bytes(const uint8_t *msg, uint8_t *out)
 {
-    size_t d = strlen(TIX_WIRE_SETTLEMENT_DOMAIN);
-    memcpy(out, TIX_WIRE_SETTLEMENT_DOMAIN, d);
-    memcpy(out + d, msg + TIX_WIRE_HEADER_SIZE, 72);
-    return d + 72;
-}
-
-size_t tix_wire_attest_signed_bytes(const uint8_t *msg, size_t len, uint8_t *out, size_t cap)
-{
-    size_t d = strlen(TIX_WIRE_ATTEST_DOMAIN);
-    if (len < TIX_WIRE_HEADER_SIZE + TIX_WIRE_ATTEST_FIXED + TIX_WIRE_SIG_SIZE ||
-        tix_wire_get_u16(msg + 2) != TIX_WIRE_ATTEST)
-        return 0;
-    size_t signed_body = len - TIX_WIRE_HEADER_SIZE - TIX_WIRE_SIG_SIZE;
-    if (d + signed_body > cap)
-        return 0;
-    memcpy(out, TIX_WIRE_ATTEST_DOMAIN, d);
-    memcpy(out + d, msg + TIX_WIRE_HEADER_SIZE, signed_body);
-    return d + signed_body;
+    return tix_wire_signed_bytes(msg, TIX_WIRE_SETTLEMENT_SIZE, out, 96);
 }

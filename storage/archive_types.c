@@ -83,12 +83,14 @@ static hid_t s_compound(size_t size, s_field_t *f, int n)
 
 static hid_t s_quote_type(void)
 {
-    static const char *reasons[] = {"none", "bad_number", "negative", "no_fx_rate",
-                                    "missing_field", "unmapped_model"};
+    static const char *reasons[] = {"none",           "bad_number",    "negative",
+                                    "no_fx_rate",     "missing_field", "unmapped_model",
+                                    "unauthorized_provider", "bad_time"};
+    _Static_assert(sizeof reasons / sizeof reasons[0] == TIX_REASON_COUNT, "a name per reason");
     typedef tix_arow_quote_t Q;
     s_field_t f[] = {F(Q, seq, H5T_NATIVE_UINT64), F(Q, recv_ns, H5T_NATIVE_INT64),
                      F(Q, provider, H5T_NATIVE_UINT32), F(Q, model, H5T_NATIVE_UINT32),
-                     F(Q, tier, H5T_NATIVE_INT32), FO(Q, reason, s_enum(reasons, 6)),
+                     F(Q, tier, H5T_NATIVE_INT32), FO(Q, reason, s_enum(reasons, TIX_REASON_COUNT)),
                      FO(Q, currency, s_str(8)), F(Q, unit, H5T_NATIVE_UINT32),
                      F(Q, fx_e9, H5T_NATIVE_INT64), F(Q, local_input, H5T_NATIVE_INT64),
                      F(Q, local_output, H5T_NATIVE_INT64), F(Q, local_cached, H5T_NATIVE_INT64),

@@ -55,13 +55,9 @@ int tix_storage_opts_from_config(const tix_config_t *cfg, tix_storage_opts_t *o)
         TIX_SET_ERR(ENAMETOOLONG, "storage.archive_dir: path too long");
         return -1;
     }
-    const config_setting_t *s;
-    if ((s = tix_config_lookup(cfg, "storage.flush_ms")) != NULL)
-        o->flush_ms = config_setting_get_int64(s);
-    if ((s = tix_config_lookup(cfg, "storage.fsync_ms")) != NULL)
-        o->fsync_ms = config_setting_get_int64(s);
-    if ((s = tix_config_lookup(cfg, "storage.journal_reserve_kb")) != NULL)
-        o->reserve_kb = config_setting_get_int64(s);
+    o->flush_ms = tix_config_int(cfg, "storage.flush_ms", o->flush_ms);
+    o->fsync_ms = tix_config_int(cfg, "storage.fsync_ms", o->fsync_ms);
+    o->reserve_kb = tix_config_int(cfg, "storage.journal_reserve_kb", o->reserve_kb);
     return 0;
 }
 

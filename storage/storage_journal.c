@@ -252,7 +252,7 @@ void *tix_storage_journal_main(void *arg)
         }
         if (!js.failing)
             held += s_take(self, batch + held, JBATCH - held, &js.urgent);
-        bool stop = self->stopping && self->count == 0 && !held;
+        bool stopping = self->stopping, stop = stopping && self->count == 0 && !held;
         pthread_mutex_unlock(&self->mu);
         s_retry(&js);
         size_t done = 0;
@@ -265,7 +265,7 @@ void *tix_storage_journal_main(void *arg)
         s_retry(&js);
         s_reserve(&js);
         s_publish(&js);
-        if (stop || (self->stopping && js.failing))
+        if (stop || (stopping && js.failing))
             break;
     }
     if (js.failing)

@@ -1,7 +1,7 @@
 # Sourced by run-tests and run-demo: the Debian packages tix needs, installed only when missing.
 TIX_DEB_PACKAGES=(build-essential cmake ninja-build pkg-config clang
   libzmq3-dev libsodium-dev libhdf5-dev hdf5-tools libcmocka-dev libcurl4-openssl-dev
-  libjson-c-dev libconfig-dev libjemalloc-dev libmicrohttpd-dev zlib1g-dev python3 python3-h5py python3-numpy)
+  libjson-c-dev libconfig-dev libjemalloc-dev libmicrohttpd-dev zlib1g-dev python3 python3-h5py python3-numpy python3-nacl)
 
 tix_install_deps() {
   local missing=()

@@ -3,6 +3,7 @@
 #include "tix_err.h"
 #include "tix_journal.h"
 #include "tix_time.h"
+#include "tix_utf8.h"
 
 #include <getopt.h>
 #include <hdf5.h>
@@ -66,17 +67,33 @@ static void s_pf(const s_q_t *q, const char *name, int64_t p, bool last)
         printf("\"%s\":\"%s\"%s", name, s_price(p, b), end);
 }
 
+/* A JSON string's contents: control characters, '"' and '\\' escaped; a byte that does not
+ * start valid UTF-8 (a name cut mid-character, or an archive from before CSV text was
+ * checked) as the code point of the same value, so that every line is valid JSON. */
+static void s_json_text(const char *v)
+{
+    const unsigned char *c = (const unsigned char *)v, *end = c + strlen(v);
+    while (c < end) {
+        int n = *c < 0x80 ? 1 : tix_utf8_len(c, end);
+        if (n > 1) {
+            fwrite(c, 1, (size_t)n, stdout);
+            c += n;
+            continue;
+        }
+        if (n <= 0 || *c < 0x20 || *c == '"' || *c == '\\')
+            printf("\\u%04x", *c);
+        else
+            putchar(*c);
+        c++;
+    }
+}
+
 /* A text field; CSV quotes it when it holds a comma, quote or newline. */
 static void s_sf(const s_q_t *q, const char *name, const char *v, bool first)
 {
     if (q->a.jsonl) {
         printf("%s\"%s\":\"", first ? "{" : "", name);
-        for (const char *c = v; *c; c++) {
-            if ((unsigned char)*c < 0x20 || *c == '"' || *c == '\\')
-                printf("\\u%04x", (unsigned char)*c);
-            else
-                putchar(*c);
-        }
+        s_json_text(v);
         printf("\",");
     } else if (strpbrk(v, ",\"\n")) {
         putchar('"');
@@ -233,21 +250,62 @@ static const char *s_row_tier(const tix_afile_t *f, s_what_t w, const void *row)
     return t < 0 ? "" : tix_afile_name(f, TIX_ADS_TIERS, t);
 }
 
+/* A name-table index `id` of table `ds` (-1 allowed for an unmapped quote's tier). */
+static bool s_name_ok(const tix_afile_t *f, tix_ads_t ds, int64_t id, bool may_be_unset)
+{
+    return (may_be_unset && id == -1) || (id >= 0 && (uint64_t)id < tix_afile_rows(f, ds));
+}
+
+/* What is wrong with row `i` of a damaged file, or NULL: names out of their tables, enums
+ * out of range, time going backwards (every dataset is appended in time order). */
+static const char *s_row_damage(const tix_afile_t *f, s_what_t w, const void *row, int64_t prev)
+{
+    if (s_row_time(w, row) < prev)
+        return "its time is before the previous row's";
+    if (w == W_TICKS) {
+        const tix_arow_tick_t *t = row;
+        return !s_name_ok(f, TIX_ADS_TIERS, t->tier, false) ? "tier index outside /names/tier"
+               : t->status > TIX_STATUS_STALE              ? "status out of range"
+                                                           : NULL;
+    }
+    if (w == W_QUOTES) {
+        const tix_arow_quote_t *r = row;
+        return !s_name_ok(f, TIX_ADS_PROVIDERS, r->provider, false) ? "provider index outside /names/provider"
+               : !s_name_ok(f, TIX_ADS_MODELS, r->model, false)     ? "model index outside /names/model"
+               : !s_name_ok(f, TIX_ADS_TIERS, r->tier, true)        ? "tier index outside /names/tier"
+               : r->reason >= TIX_REASON_COUNT                      ? "reason out of range"
+                                                                    : NULL;
+    }
+    const tix_arow_settle_t *st = row;
+    return !s_name_ok(f, TIX_ADS_TIERS, st->tier, false) ? "tier index outside /names/tier"
+           : st->status > TIX_SETTLE_NONE                ? "status out of range"
+                                                         : NULL;
+}
+
 static int s_file(s_q_t *q, const char *path)
 {
     static const tix_ads_t ds_of[] = {TIX_ADS_TICKS, TIX_ADS_QUOTES, TIX_ADS_SETTLEMENTS};
+    static const char *const ds_name[] = {"/ticks", "/quotes", "/settlements"};
     tix_ads_t ds = ds_of[q->a.what];
     tix_afile_t *f = tix_afile_open(path, true);
     size_t w = tix_ads_row_size(ds);
     uint8_t *buf = f ? malloc(BLOCK * w) : NULL;
     int rc = buf ? 0 : -1;
     uint64_t n = f ? tix_afile_rows(f, ds) : 0;
+    int64_t prev = INT64_MIN;
     for (uint64_t at = 0; rc == 0 && at < n; at += BLOCK) {
         size_t k = n - at < BLOCK ? (size_t)(n - at) : BLOCK;
         rc = tix_afile_read(f, ds, at, k, buf);
         for (size_t i = 0; rc == 0 && i < k; i++) {
             const void *row = buf + i * w;
-            int64_t t = s_row_time(q->a.what, row);
+            const char *damage = s_row_damage(f, q->a.what, row, prev);
+            if (damage) { /* stop here: what follows cannot be trusted either */
+                TIX_SET_ERR(EINVAL, "%s row %llu: %s: the file is damaged",
+                            ds_name[q->a.what], (unsigned long long)(at + i), damage);
+                rc = -1;
+                break;
+            }
+            int64_t t = prev = s_row_time(q->a.what, row);
             const char *tier = s_row_tier(f, q->a.what, row);
             if (t < q->a.from || t >= q->a.to || (q->a.tier && strcmp(tier, q->a.tier) != 0))
                 continue;

@@ -112,7 +112,7 @@ static int s_replay(const tix_config_t *cfg, const char *quotes, s_out_t *out)
         goto done;
     fprintf(stderr, "tix-replay: %ld rows, %ld accepted, %ld refused", rows, accepted,
             rows - accepted);
-    for (int i = 1; i < TIX_REASON_COUNT; i++)
+    for (int i = 1; i < TIX_REASON_NORM_COUNT; i++) /* the others arise only in tixd */
         fprintf(stderr, ", %s %ld", tix_reason_name((tix_reason_t)i), rej.count[i]);
     fprintf(stderr, "; %ld ticks, %ld settlements\n", out->nticks, out->nsettle);
     rc = 0;

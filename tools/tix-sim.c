@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -69,7 +70,10 @@ static const tix_key_t s_root_keys[] = {
 };
 
 
-static volatile sig_atomic_t s_stop;
+/* Set by the signal handler and main, read by libmicrohttpd's threads in the stream
+ * callbacks: an atomic (lock-free, so async-signal-safe), not a plain sig_atomic_t. */
+static atomic_bool s_stop;
+_Static_assert(ATOMIC_BOOL_LOCK_FREE == 2, "s_stop is set in a signal handler");
 static int64_t s_t0_mono;
 static uint64_t s_seed = 1;
 static bool s_seed_given;
@@ -77,14 +81,14 @@ static bool s_seed_given;
 static void s_on_signal(int sig)
 {
     (void)sig;
-    s_stop = 1;
+    atomic_store(&s_stop, true);
 }
 
 static int64_t s_elapsed_ms(void) { return (tix_time_mono_ns() - s_t0_mono) / TIX_NS_PER_MS; }
 
 static void s_sleep_ms(int64_t ms)
 {
-    while (ms > 0 && !s_stop) {
+    while (ms > 0 && !atomic_load(&s_stop)) {
         int64_t step = ms > 20 ? 20 : ms;
         struct timespec ts = {0, (long)(step * 1000000)};
         nanosleep(&ts, NULL);
@@ -269,7 +273,7 @@ static ssize_t s_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     (void)pos;
     s_stream_t *s = cls;
     while (s->off >= s->len) {
-        if (s->cut || s_stop)
+        if (s->cut || atomic_load(&s_stop))
             return s->cut ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
         int64_t now = s_elapsed_ms();
         const tix_sim_fault_t *stall = tix_sim_fault(s->p, F_STALL, now, 0);
@@ -570,11 +574,11 @@ int main(int argc, char **argv)
         for (int i = 0; i < np; i++)
             fprintf(stderr, "tix-sim: %s (%s) on http://127.0.0.1:%d/\n", ps[i].name,
                     s_formats[ps[i].format], ps[i].port);
-        while (!s_stop && (duration_ms <= 0 || s_elapsed_ms() < duration_ms))
+        while (!atomic_load(&s_stop) && (duration_ms <= 0 || s_elapsed_ms() < duration_ms))
             s_sleep_ms(50);
         rc = 0;
     }
-    s_stop = 1;
+    atomic_store(&s_stop, true);
     for (int i = 0; ps && i < started; i++)
         MHD_stop_daemon(ps[i].d);
     for (int i = 0; ps && i < np; i++) {

@@ -5,8 +5,11 @@
 #include "tix_keys.h"
 #include "tix_time.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,7 @@ typedef struct {
     s_fmt_t fmt;
     long count, printed;
     int problems; /* bad signatures, tampering, unrecoverable gaps, bad messages */
+    int auth_failed; /* a CURVE line refused our client key: a setup error, exit 1 */
 } s_out_t;
 
 static const char *s_status(const tix_wire_msg_t *m)
@@ -77,48 +81,117 @@ static void s_print_text(const char *topic, const tix_wire_msg_t *m, unsigned fl
     }
 }
 
+/* A price field as exact decimal text; absent (INT64_MAX) as `null_text`. */
+static const char *s_price(int64_t v, char *buf, size_t cap, const char *null_text)
+{
+    return v == TIX_WIRE_PRICE_NULL ? null_text : tix_price_format(v, buf, cap);
+}
+
+/* Key id and signature as lowercase hex (both zero from an unsigned publisher). */
+static void s_sig_hex(const uint8_t *key_id, const uint8_t *sig, char kid[17], char sg[129])
+{
+    sodium_bin2hex(kid, 17, key_id, TIX_WIRE_KEY_ID_SIZE);
+    sodium_bin2hex(sg, 129, sig, TIX_WIRE_SIG_SIZE);
+}
+
+#define CSV_HEADER                                                                                  \
+    "kind,topic,channel_seq,topic_seq,ts_ns,tier,price,status,n_used,n_excluded,n_stale,dispersion," \
+    "date,partitions_used,provider,model,currency,unit,reason,local_input,local_output,"            \
+    "local_cached,fx_e9,input,output,cached,blended,volume,key_id,signature\n"
+
+/* The quote's columns of a CSV row (provider .. volume). Names are printable: the decoder
+ * refuses anything but NUL-padded strings, and provider/model come from our own config. */
+static void s_csv_quote(const tix_wire_quote_t *q)
+{
+    char v[9][TIX_PRICE_TEXT_MAX];
+    printf("%s,%s,%s,%u,%u,%s,%s,%s,%s,%s,%s,%s,%s,%lld", q->provider, q->model, q->currency, q->unit,
+           q->reason, s_price(q->local_input, v[0], sizeof v[0], ""),
+           s_price(q->local_output, v[1], sizeof v[1], ""), s_price(q->local_cached, v[2], sizeof v[2], ""),
+           q->fx_e9 < 0 ? "" : s_price(q->fx_e9, v[3], sizeof v[3], ""), s_price(q->input, v[4], sizeof v[4], ""),
+           s_price(q->output, v[5], sizeof v[5], ""), s_price(q->cached, v[6], sizeof v[6], ""),
+           s_price(q->blended, v[7], sizeof v[7], ""), (long long)q->volume);
+}
+
 static void s_print_csv(const char *topic, const tix_wire_msg_t *m)
 {
-    char p[TIX_PRICE_TEXT_MAX], d[TIX_PRICE_TEXT_MAX];
+    char p[TIX_PRICE_TEXT_MAX], d[TIX_PRICE_TEXT_MAX], kid[17], sg[129];
+    printf("%s,%s,%llu,%llu,", s_kind(m->h.template_id), topic, (unsigned long long)m->h.channel_seq,
+           (unsigned long long)m->h.topic_seq);
     if (m->h.template_id == TIX_WIRE_TICK) {
         const tix_wire_tick_t *t = &m->u.tick;
-        printf("tick,%s,%llu,%llu,%lld,%s,%s,%s,%u,%u,%u,%s,,\n", topic,
-               (unsigned long long)m->h.channel_seq, (unsigned long long)m->h.topic_seq,
-               (long long)t->ts_ns, t->tier, tix_price_format(t->price, p, sizeof p),
-               s_status(m), t->n_used, t->n_excluded, t->n_stale,
-               tix_price_format(t->dispersion, d, sizeof d));
+        s_sig_hex(t->key_id, t->signature, kid, sg);
+        printf("%lld,%s,%s,%s,%u,%u,%u,%s,,,,,,,,,,,,,,,,,%s,%s\n", (long long)t->ts_ns, t->tier,
+               s_price(t->price, p, sizeof p, ""), s_status(m), t->n_used, t->n_excluded, t->n_stale,
+               tix_price_format(t->dispersion, d, sizeof d), kid, sg);
     } else if (m->h.template_id == TIX_WIRE_SETTLEMENT) {
         const tix_wire_settlement_t *s = &m->u.settlement;
-        printf("settlement,%s,%llu,%llu,%lld,%s,%s,%s,,,,,%s,%u\n", topic,
-               (unsigned long long)m->h.channel_seq, (unsigned long long)m->h.topic_seq,
-               (long long)s->ts_ns, s->tier, tix_price_format(s->price, p, sizeof p), s_status(m),
-               s->date, s->partitions_used);
+        s_sig_hex(s->key_id, s->signature, kid, sg);
+        printf("%lld,%s,%s,%s,,,,,%s,%u,,,,,,,,,,,,,,,%s,%s\n", (long long)s->ts_ns, s->tier,
+               s_price(s->price, p, sizeof p, ""), s_status(m), s->date, s->partitions_used, kid, sg);
+    } else if (m->h.template_id == TIX_WIRE_QUOTE) {
+        const tix_wire_quote_t *q = &m->u.quote;
+        printf("%lld,%s,,,,,,,,,", (long long)q->recv_ns, q->tier);
+        s_csv_quote(q);
+        printf(",,\n");
     }
+}
+
+/* ,"name":"exact decimal" or ,"name":null */
+static void s_json_price(const char *name, int64_t v)
+{
+    char p[TIX_PRICE_TEXT_MAX];
+    if (v == TIX_WIRE_PRICE_NULL)
+        printf(",\"%s\":null", name);
+    else
+        printf(",\"%s\":\"%s\"", name, tix_price_format(v, p, sizeof p));
+}
+
+static void s_json_signature(const uint8_t *key_id, const uint8_t *sig)
+{
+    char kid[17], sg[129];
+    s_sig_hex(key_id, sig, kid, sg);
+    printf(",\"key_id\":\"%s\",\"signature\":\"%s\"", kid, sg);
+}
+
+static void s_json_quote(const tix_wire_quote_t *q)
+{
+    printf(",\"recv_ns\":%lld,\"tier\":\"%s\",\"provider\":\"%s\",\"model\":\"%s\",\"currency\":\"%s\","
+           "\"unit\":%u,\"reason\":%u", (long long)q->recv_ns, q->tier, q->provider, q->model, q->currency,
+           q->unit, q->reason);
+    s_json_price("local_input", q->local_input);
+    s_json_price("local_output", q->local_output);
+    s_json_price("local_cached", q->local_cached);
+    s_json_price("fx_e9", q->fx_e9 < 0 ? TIX_WIRE_PRICE_NULL : q->fx_e9);
+    s_json_price("input", q->input);
+    s_json_price("output", q->output);
+    s_json_price("cached", q->cached);
+    s_json_price("blended", q->blended);
+    printf(",\"volume\":%lld", (long long)q->volume);
 }
 
 static void s_print_jsonl(const char *topic, const tix_wire_msg_t *m, unsigned flags)
 {
-    char p[TIX_PRICE_TEXT_MAX], d[TIX_PRICE_TEXT_MAX];
+    char d[TIX_PRICE_TEXT_MAX];
     printf("{\"kind\":\"%s\",\"topic\":\"%s\",\"channel_seq\":%llu,\"topic_seq\":%llu,\"snapshot\":%s,"
            "\"recovered\":%s", s_kind(m->h.template_id), topic, (unsigned long long)m->h.channel_seq,
            (unsigned long long)m->h.topic_seq, flags & TIX_SUB_SNAPSHOT ? "true" : "false",
            flags & TIX_SUB_RECOVERED ? "true" : "false");
+    /* Prices as strings: exact decimals, never through a JSON double. */
     if (m->h.template_id == TIX_WIRE_TICK) {
         const tix_wire_tick_t *t = &m->u.tick;
-        /* Prices as strings: exact decimals, never through a JSON double. */
-        printf(",\"ts_ns\":%lld,\"tier\":\"%s\",\"price\":%s%s%s,\"status\":\"%s\",\"n_used\":%u,"
-               "\"n_excluded\":%u,\"n_stale\":%u,\"dispersion\":\"%s\"", (long long)t->ts_ns, t->tier,
-               t->price == TIX_WIRE_PRICE_NULL ? "" : "\"",
-               t->price == TIX_WIRE_PRICE_NULL ? "null" : tix_price_format(t->price, p, sizeof p),
-               t->price == TIX_WIRE_PRICE_NULL ? "" : "\"", s_status(m), t->n_used, t->n_excluded,
-               t->n_stale, tix_price_format(t->dispersion, d, sizeof d));
+        printf(",\"ts_ns\":%lld,\"tier\":\"%s\"", (long long)t->ts_ns, t->tier);
+        s_json_price("price", t->price);
+        printf(",\"status\":\"%s\",\"n_used\":%u,\"n_excluded\":%u,\"n_stale\":%u,\"dispersion\":\"%s\"",
+               s_status(m), t->n_used, t->n_excluded, t->n_stale, tix_price_format(t->dispersion, d, sizeof d));
+        s_json_signature(t->key_id, t->signature);
     } else if (m->h.template_id == TIX_WIRE_SETTLEMENT) {
         const tix_wire_settlement_t *s = &m->u.settlement;
-        printf(",\"ts_ns\":%lld,\"tier\":\"%s\",\"date\":\"%s\",\"price\":%s%s%s,\"status\":\"%s\","
-               "\"partitions_used\":%u", (long long)s->ts_ns, s->tier, s->date,
-               s->price == TIX_WIRE_PRICE_NULL ? "" : "\"",
-               s->price == TIX_WIRE_PRICE_NULL ? "null" : tix_price_format(s->price, p, sizeof p),
-               s->price == TIX_WIRE_PRICE_NULL ? "" : "\"", s_status(m), s->partitions_used);
+        printf(",\"ts_ns\":%lld,\"tier\":\"%s\",\"date\":\"%s\"", (long long)s->ts_ns, s->tier, s->date);
+        s_json_price("price", s->price);
+        printf(",\"status\":\"%s\",\"partitions_used\":%u", s_status(m), s->partitions_used);
+        s_json_signature(s->key_id, s->signature);
+    } else if (m->h.template_id == TIX_WIRE_QUOTE) {
+        s_json_quote(&m->u.quote);
     }
     printf("}\n");
 }
@@ -142,6 +215,12 @@ static void s_on_msg(void *arg, const char *topic, const tix_wire_msg_t *m, unsi
 static void s_on_event(void *arg, tix_sub_event_t ev, const char *topic, const char *detail)
 {
     s_out_t *o = arg;
+    if (ev == TIX_SUB_EV_AUTH_FAILED) {
+        fprintf(stderr, "tix-sub: authentication failed: %s\n", detail);
+        o->auth_failed = 1;
+        s_stop = 1;
+        return;
+    }
     if (ev == TIX_SUB_EV_BAD_SIGNATURE || ev == TIX_SUB_EV_TAMPERED || ev == TIX_SUB_EV_UNRECOVERABLE ||
         ev == TIX_SUB_EV_BAD_MESSAGE || ev == TIX_SUB_EV_NO_ATTESTATION)
         o->problems++;
@@ -155,28 +234,63 @@ static void s_usage(FILE *f)
             "  --tier T            follow tier T (repeatable; default: every tier)\n"
             "  --quotes            also the normalized quotes (QTE.<tier>)\n"
             "  --format F          text (default), csv or jsonl\n"
-            "  --key FILE          publisher's Ed25519 public key (.sign.pub): verify attestations\n"
-            "                      and settlement signatures (on by default when given)\n"
+            "  --key FILE          publisher's Ed25519 public key (.sign.pub): print only what is\n"
+            "                      authenticated (signed ticks and settlements; quotes once a\n"
+            "                      signed attestation proves them); on by default when given\n"
             "  --verify            insist on verification (the default with --key)\n"
             "  --no-verify         do not verify even with --key\n"
             "  --server-key FILE   publisher's CurveZMQ public key (.curve.pub), for tcp:// lines\n"
             "  --client-key BASE   our CurveZMQ key pair BASE.curve.key (as tix-keygen writes it)\n"
             "  --snapshot          start with the latest value per tier from the recovery service\n"
             "  --count N           stop after N messages;  --duration-ms N  stop after N ms\n"
+            "  --hold-max N        verifying, quotes held per topic until an attestation proves\n"
+            "                      them (default 131072; more than quote rate x attest_ms)\n"
+            "  --attest-timeout-ms N  report NO_ATTESTATION after N ms without a verified\n"
+            "                      attestation (default: twice the publisher's announced attest_ms + 1 s)\n"
             "Endpoints: tcp://host:port, ipc://path, epgm://127.0.0.1;239.192.7.1:5555\n"
-            "Exit status: 0; 1 bad arguments or setup; 3 when a bad signature, tampering, an\n"
-            "unrecoverable gap, an undecodable message or (verifying) no attestation for 5 s\n"
-            "while data arrived was reported.\n");
+            "Exit status: 0; 1 bad arguments or setup (also a CURVE key the publisher refuses); 3\n"
+            "when a bad signature, tampering, an unrecoverable gap, an undecodable message or\n"
+            "(verifying) no attestation within the timeout while data arrived was reported.\n");
 }
 
 typedef struct {
     tix_sub_cfg_t cfg;
     const char *key_path, *server_key_path, *client_base;
     bool no_verify, verify, snapshot;
-    long count, duration_ms;
+    long count, duration_ms, attest_timeout_ms, hold_max;
     const char *tiers[64];
     s_out_t out;
 } s_args_t;
+
+/* The numeric options, each bounded: a deadline in ns cannot overflow (UBSan found that
+ * --duration-ms could), nor a timeout an int. */
+static int s_number(int opt, const char *text, s_args_t *a)
+{
+    static const struct {
+        int opt;
+        const char *name;
+        long max;
+    } nums[] = {{'N', "count", LONG_MAX},
+                {'D', "duration-ms", 1000000000000L},
+                {'T', "attest-timeout-ms", 86400000L},
+                {'H', "hold-max", 100000000L}};
+    long *dest[] = {&a->count, &a->duration_ms, &a->attest_timeout_ms, &a->hold_max};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        if (nums[i].opt != opt)
+            continue;
+        char *end;
+        errno = 0;
+        long v = strtol(text, &end, 10);
+        if (*end || end == text || errno == ERANGE || v <= 0 || v > nums[i].max) {
+            fprintf(stderr, "tix-sub: --%s: '%s' is not a whole number from 1 to %ld\n", nums[i].name,
+                    text, nums[i].max);
+            return -1;
+        }
+        *dest[i] = v;
+        return 0;
+    }
+    return -1;
+}
 
 static int s_parse(int argc, char **argv, s_args_t *a)
 {
@@ -189,9 +303,9 @@ static int s_parse(int argc, char **argv, s_args_t *a)
         {"server-key", required_argument, NULL, 's'}, {"client-key", required_argument, NULL, 'c'},
         {"snapshot", no_argument, NULL, 'S'}, {"count", required_argument, NULL, 'N'},
         {"duration-ms", required_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'},
+        {"attest-timeout-ms", required_argument, NULL, 'T'}, {"hold-max", required_argument, NULL, 'H'},
         {NULL, 0, NULL, 0}};
     int c;
-    char *end;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'a': a->cfg.line_a = optarg; break;
@@ -226,16 +340,12 @@ static int s_parse(int argc, char **argv, s_args_t *a)
         case 'c': a->client_base = optarg; break;
         case 'S': a->snapshot = true; break;
         case 'N':
-        case 'D': {
-            long v = strtol(optarg, &end, 10);
-            if (*end || v <= 0) {
-                fprintf(stderr, "tix-sub: --%s: '%s' is not a positive integer\n",
-                        c == 'N' ? "count" : "duration-ms", optarg);
+        case 'D':
+        case 'T':
+        case 'H':
+            if (s_number(c, optarg, a))
                 return -1;
-            }
-            *(c == 'N' ? &a->count : &a->duration_ms) = v;
             break;
-        }
         case 'h': s_usage(stdout); exit(0);
         default: return -1;
         }
@@ -290,6 +400,8 @@ int main(int argc, char **argv)
         a.cfg.client_secret = client.sec;
     }
     a.cfg.tiers = a.tiers;
+    a.cfg.attest_timeout_ms = (int)a.attest_timeout_ms;
+    a.cfg.hold_max = (size_t)a.hold_max;
     a.cfg.on_msg = s_on_msg;
     a.cfg.on_event = s_on_event;
     a.cfg.arg = &a.out;
@@ -310,8 +422,7 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     if (a.out.fmt == FMT_CSV)
-        printf("kind,topic,channel_seq,topic_seq,ts_ns,tier,price,status,n_used,n_excluded,n_stale,"
-               "dispersion,date,partitions_used\n");
+        printf(CSV_HEADER);
     int rc = 0;
     if (a.snapshot && tix_sub_snapshot(sub, err, sizeof err) != 0) {
         fprintf(stderr, "tix-sub: snapshot: %s\n", err);
@@ -328,16 +439,21 @@ int main(int argc, char **argv)
     fprintf(stderr,
             "tix-sub: received %llu (A %llu, B %llu), delivered %llu, duplicates %llu, gaps %llu, "
             "recovered %llu, unrecoverable %llu, bad signatures %llu, tampered %llu, verified %llu, "
-            "heartbeats %llu, unattested stretches %llu\n",
+            "heartbeats %llu, unattested stretches %llu, version errors %llu, ignored %llu, "
+            "refused topics %llu, unauthenticated quotes %llu\n",
             (unsigned long long)st.received, (unsigned long long)st.line_received[0],
             (unsigned long long)st.line_received[1], (unsigned long long)st.delivered,
             (unsigned long long)st.duplicates, (unsigned long long)st.gaps,
             (unsigned long long)st.recovered, (unsigned long long)st.unrecoverable,
             (unsigned long long)st.bad_signatures, (unsigned long long)st.tampered,
             (unsigned long long)st.verified, (unsigned long long)st.heartbeats,
-            (unsigned long long)st.attest_missing);
+            (unsigned long long)st.attest_missing, (unsigned long long)st.version_errors,
+            (unsigned long long)st.ignored, (unsigned long long)st.refused_topics,
+            (unsigned long long)st.unauthenticated);
     tix_sub_destroy(&sub);
-    if (rc == 0 && a.out.problems > 0)
+    if (a.out.auth_failed)
+        rc = 1;
+    else if (rc == 0 && a.out.problems > 0)
         rc = 3;
     return rc;
 }

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <time.h>
 
+#define S_DURATION_MAX_MS (INT64_C(365) * 86400000)
+
 static volatile sig_atomic_t s_stop, s_hup;
 
 static void s_on_signal(int sig)
@@ -42,40 +44,18 @@ static void s_usage(FILE *f)
                "                          collector: collect, normalize, forward (collector.forward)\n"
                "      --once              collector: poll every provider once, print a summary\n"
                "      --record FILE       collector: write every quote received as replay CSV\n"
-               "      --duration-ms N     stop by itself after N ms (tests, demos)\n"
+               "      --duration-ms N     stop by itself after N ms, 1 to 31536000000 (tests, demos)\n"
                "      --ports-file FILE   write the bound endpoints (publisher lines, recovery,\n"
                "                          metrics) to FILE once listening\n"
                "Signals: SIGTERM/SIGINT drain the queues, flush journal and archive, exit 0;\n"
                "SIGHUP reloads the client allowlist and the providers.\n");
 }
 
-/* Checks across sections the schema cannot express; appends "file:line: key: message". */
-static int s_daemon_check(const tix_config_t *cfg, tix_diag_t *diag)
-{
-    int n = 0;
-    char where[512];
-    const config_setting_t *cs = tix_config_lookup(cfg, "publisher.curve_secret");
-    const config_setting_t *ca = tix_config_lookup(cfg, "publisher.clients_allow");
-    if (!!cs != !!ca) {
-        tix_schema_where(cs ? cs : ca, cfg->path, where, sizeof where);
-        tix_diag_add(diag, "%s: publisher.%s: CURVE needs both curve_secret and clients_allow", where,
-                     cs ? "curve_secret" : "clients_allow");
-        n++;
-    }
-    const config_setting_t *st = tix_config_lookup(cfg, "storage");
-    if (st && !tix_config_lookup(cfg, "storage.archive_dir")) {
-        tix_schema_where(st, cfg->path, where, sizeof where);
-        tix_diag_add(diag, "%s: storage: archive_dir is required to store", where);
-        n++;
-    }
-    return n;
-}
-
 /* Loads, validates (every problem printed) and returns the configuration, or NULL. */
 static tix_config_t *s_load(const char *path, tix_diag_t *diag)
 {
     tix_config_t *cfg = tix_config_load(path, diag);
-    if (cfg && tix_collector_check(cfg, diag) + s_daemon_check(cfg, diag) > 0)
+    if (cfg && tixd_check(cfg, diag) > 0)
         tix_config_destroy(&cfg);
     return cfg;
 }
@@ -184,8 +164,14 @@ static int s_run_once(const tix_config_t *cfg, FILE *record, int64_t duration_ms
     tix_collector_summary(col, stderr);
     rc = 0;
     for (int i = 0; i < tix_collector_count(col); i++)
-        if (tix_collector_health(col, i) != TIX_HEALTH_UP)
+        if (tix_collector_health(col, i) != TIX_HEALTH_UP) {
+            const tix_provider_stats_t *st = tix_collector_stats(col, i);
+            fprintf(stderr, "tixd: --once: provider %s delivered nothing usable (%s, %llu quotes "
+                    "accepted)\n", tix_collector_name(col, i),
+                    tix_health_name(tix_collector_health(col, i)),
+                    (unsigned long long)st->accepted);
             rc = 1;
+        }
 done:
     if (!col && tix_err()[0])
         tix_error("tixd: %s", tix_err());
@@ -224,9 +210,13 @@ static int s_parse(int argc, char **argv, s_args_t *a)
         case 'w': a->record = optarg; break;
         case 'p': a->ports_file = optarg; break;
         case 'd':
+            /* Bounded so that now + N ms in nanoseconds cannot overflow (UBSan found it). */
+            errno = 0;
             a->duration_ms = strtoll(optarg, &end, 10);
-            if (*end || a->duration_ms <= 0) {
-                fprintf(stderr, "tixd: --duration-ms: '%s' is not a positive integer\n", optarg);
+            if (end == optarg || *end || errno == ERANGE || a->duration_ms <= 0 ||
+                a->duration_ms > S_DURATION_MAX_MS) {
+                fprintf(stderr, "tixd: --duration-ms: '%s' is not an integer from 1 to %lld "
+                        "(365 days)\n", optarg, (long long)S_DURATION_MAX_MS);
                 return 2;
             }
             break;

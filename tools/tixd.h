@@ -3,6 +3,7 @@
 #define TIXD_H
 
 #include "tix_config.h"
+#include "tix_diag.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,12 @@ typedef struct {
 } tixd_opts_t;
 
 typedef struct tixd_s tixd_t;
+
+/* Every check of `cfg` beyond its schema that tixd's start would otherwise fail on: providers
+ * (tix_collector_check), CURVE halves, storage, key files (type, length, mode 0600 of secrets,
+ * the right half), endpoint syntax, the metrics address. Appends "file:line: key: message"
+ * per problem to `diag`; returns their number. Start-up and --check-config both run it. */
+int tixd_check(const tix_config_t *cfg, tix_diag_t *diag);
 
 /* Starts every stage of `role` from `cfg` (which it then owns, even on failure). NULL with
  * tix_err() naming what failed (a key, an endpoint, a directory). */

@@ -18,6 +18,12 @@
 #define OUT_QUEUE 16384  /* publisher inputs */
 #define STORE_QUEUE 65536
 
+/* A provider's counters by name, kept across reloads. */
+typedef struct {
+    char name[64];
+    tix_provider_stats_t st;
+} tixd_kept_t;
+
 struct tixd_s {
     tixd_opts_t o;
     bool collector_role;
@@ -34,6 +40,10 @@ struct tixd_s {
     tixd_metrics_t *metrics;
     int64_t last_snapshot;
     bool in_warned;
+    /* Counters of every provider seen, by name, carried across reloads (and kept for one
+     * that a reload removed, should a later one bring it back). */
+    tixd_kept_t *kept;
+    int nkept;
 };
 
 /* ---- shared state ---- */
@@ -200,7 +210,6 @@ static int s_storage(tixd_t *d)
 
 static int s_engine_stages(tixd_t *d)
 {
-    const config_setting_t *g = tix_config_lookup(d->cfg, "engine.grace_ms");
     const config_setting_t *pq = tix_config_lookup(d->cfg, "publisher.quotes");
     if (!(d->in = tixd_queue_new(IN_QUEUE, sizeof(tixd_in_t))) || s_storage(d) != 0)
         return -1;
@@ -213,7 +222,7 @@ static int s_engine_stages(tixd_t *d)
         tixd_pub_set_storage(d->pub, d->storage); /* the publish ledger */
     tixd_engine_opts_t eo = {d->cfg, d->storage, d->in, d->out,
                              d->pub ? tixd_pub_sign_key(d->pub) : NULL, &d->state,
-                             g ? config_setting_get_int64(g) : 50,
+                             tix_config_int(d->cfg, "engine.grace_ms", 50),
                              pq && config_setting_get_bool(pq)};
     d->eng = tixd_engine_new(&eo);
     return d->eng ? 0 : -1;
@@ -279,6 +288,7 @@ void tixd_destroy(tixd_t **self_p)
     tixd_queue_destroy(&d->out);
     tix_norm_destroy(&d->norm);
     tixd_state_fini(&d->state);
+    free(d->kept);
     if (d->pcfg != d->cfg)
         tix_config_destroy(&d->pcfg);
     tix_config_destroy(&d->cfg);
@@ -340,7 +350,7 @@ static tix_config_t *s_reread(const char *path)
 {
     tix_diag_t *diag = tix_diag_new();
     tix_config_t *cfg = tix_config_load(path, diag);
-    if (cfg && tix_collector_check(cfg, diag) > 0)
+    if (cfg && tixd_check(cfg, diag) > 0) /* what start-up checks: OK means it would start */
         tix_config_destroy(&cfg);
     for (size_t i = 0; diag && i < tix_diag_count(diag); i++)
         tix_error("reload: %s", tix_diag_get(diag, i));
@@ -350,16 +360,50 @@ static tix_config_t *s_reread(const char *path)
     return cfg;
 }
 
+/* Remembers the counters of every provider of the collector about to go. */
+static void s_keep_stats(tixd_t *d)
+{
+    for (int i = 0; d->col && i < tix_collector_count(d->col); i++) {
+        const char *name = tix_collector_name(d->col, i);
+        int k = 0;
+        while (k < d->nkept && strcmp(d->kept[k].name, name) != 0)
+            k++;
+        if (k == d->nkept) {
+            tixd_kept_t *n = realloc(d->kept, (size_t)(d->nkept + 1) * sizeof *n);
+            if (!n) {
+                tix_warn("reload: out of memory: provider %s's counters restart from 0", name);
+                continue;
+            }
+            d->kept = n;
+            snprintf(d->kept[d->nkept++].name, sizeof d->kept[0].name, "%s", name);
+        }
+        d->kept[k].st = *tix_collector_stats(d->col, i);
+    }
+}
+
+/* Gives each provider of the new collector the counters its name had. */
+static void s_restore_stats(tixd_t *d)
+{
+    for (int i = 0; d->col && i < tix_collector_count(d->col); i++)
+        for (int k = 0; k < d->nkept; k++)
+            if (strcmp(d->kept[k].name, tix_collector_name(d->col, i)) == 0)
+                tix_collector_set_stats(d->col, i, &d->kept[k].st);
+}
+
 /* Swaps the collector for one built from `cfg` (the old one goes first: it holds binds). */
 static int s_swap_providers(tixd_t *d, tix_config_t *cfg)
 {
+    s_keep_stats(d);
     tix_collector_destroy(&d->col);
-    if (!(d->col = s_collector(d, cfg))) {
+    d->col = s_collector(d, cfg);
+    if (!d->col) {
         tix_error("reload: providers: %s; keeping the previous providers", tix_err());
         d->col = s_collector(d, d->pcfg);
+        s_restore_stats(d);
         tix_config_destroy(&cfg);
         return -1;
     }
+    s_restore_stats(d);
     if (d->pcfg != d->cfg)
         tix_config_destroy(&d->pcfg);
     d->pcfg = cfg;

@@ -307,9 +307,9 @@ static void s_release(tixd_engine_t *e, const tixd_out_t *m)
     if (m->kind == TIX_WIRE_TICK &&
         tix_time_wall_ns() > m->u.tick.ts_ns + e->o.grace_ms * TIX_NS_PER_MS + e->late_ns) {
         uint64_t n = atomic_fetch_add(&e->o.state->late_ticks, 1) + 1;
-        tix_warn_limited("engine: tick %s at %lld is %lld ms late (journal outage): archived, "
-                         "not published (%llu so far, tix_engine_late_ticks_total)", m->u.tick.tier,
-                         (long long)m->u.tick.ts_ns,
+        tix_warn_limited("engine: tick %s at %lld is %lld ms late (the journal or the engine "
+                         "was behind): archived, not published (%llu so far, "
+                         "tix_engine_late_ticks_total)", m->u.tick.tier, (long long)m->u.tick.ts_ns,
                          (long long)((tix_time_wall_ns() - m->u.tick.ts_ns) / TIX_NS_PER_MS),
                          (unsigned long long)n);
         return;
@@ -475,8 +475,7 @@ tixd_engine_t *tixd_engine_new(const tixd_engine_opts_t *opts)
         return NULL;
     }
     e->o = *opts;
-    const config_setting_t *late = tix_config_lookup(opts->cfg, "engine.late_ms");
-    e->late_ns = (late ? config_setting_get_int64(late) : TIXD_LATE_MS) * TIX_NS_PER_MS;
+    e->late_ns = tix_config_int(opts->cfg, "engine.late_ms", TIXD_LATE_MS) * TIX_NS_PER_MS;
     e->last_status = malloc((size_t)opts->cfg->ntiers * sizeof *e->last_status);
     e->names = tix_strtab_new();
     e->pairs = tix_strtab_new();

@@ -176,6 +176,11 @@ static void s_pub(FILE *f, const tixd_state_t *s)
     s_u64(f, "tix_pub_snapshots_total", "counter", "recovery snapshots served", p->snapshots);
     s_u64(f, "tix_pub_replays_total", "counter", "recovery replays served", p->replays);
     s_u64(f, "tix_pub_replay_too_old_total", "counter", "replays refused: beyond the ring", p->too_old);
+    s_u64(f, "tix_pub_recovery_bad_requests_total", "counter", "malformed recovery requests (ERR)", p->bad_requests);
+    s_u64(f, "tix_pub_recovery_busy_total", "counter", "recovery requests answered ERR busy", p->replay_busy);
+    s_u64(f, "tix_pub_recovery_dropped_total", "counter", "recovery replies dropped: client queue full", p->replay_dropped);
+    s_u64(f, "tix_pub_recovery_queued_bytes", "gauge", "replay bytes perhaps still queued for clients",
+          p->recovery_queued_bytes);
     s_u64(f, "tix_pub_send_errors_total", "counter", "failed sends", p->send_errors);
     s_head(f, "tix_pub_rate", "gauge", "messages published per second, last quarter second");
     fprintf(f, "tix_pub_rate %.1f\n", s->pub_rate);

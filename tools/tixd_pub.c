@@ -38,8 +38,7 @@ struct tixd_pub_s {
 
 static int64_t s_int(const tix_config_t *cfg, const char *path, int64_t dflt)
 {
-    const config_setting_t *s = tix_config_lookup(cfg, path);
-    return s ? config_setting_get_int64(s) : dflt;
+    return tix_config_int(cfg, path, dflt);
 }
 
 static const char *s_str(const tix_config_t *cfg, const char *path)

@@ -1,4 +1,9 @@
-/* tix subscriber SDK: lines A/B with arbitration, gap recovery, attestation and signature checks. */
+/* tix subscriber SDK: lines A/B with arbitration, gap recovery, attestation and signature checks.
+ *
+ * With a verify key nothing is delivered that is not authenticated: ticks and settlements by
+ * their own Ed25519 signature, quotes by the hash chain once a signed attestation covers
+ * them (they are held until then: about attest_ms of added latency). A copy that fails is
+ * reported (TAMPERED naming its line) and never replaces the genuine one. */
 #ifndef TIX_SUB_H
 #define TIX_SUB_H
 
@@ -17,13 +22,16 @@ typedef enum {
     TIX_SUB_EV_GAP = 1,        /* missing sequence numbers on a topic (recovery follows) */
     TIX_SUB_EV_RECOVERED,      /* a gap was filled by replay */
     TIX_SUB_EV_UNRECOVERABLE,  /* a gap could not be filled (TOO_OLD, no recovery service) */
-    TIX_SUB_EV_BAD_SIGNATURE,  /* an attestation or settlement failed Ed25519 verification */
-    TIX_SUB_EV_TAMPERED,       /* a topic's hash chain disagrees with a signed attestation */
-    TIX_SUB_EV_BAD_MESSAGE,    /* undecodable message */
+    TIX_SUB_EV_BAD_SIGNATURE,  /* a signed message names another key id (or none) */
+    TIX_SUB_EV_TAMPERED,       /* a copy fails its signature, differs from the authenticated one,
+                                * replays an old settlement, or a topic's hash chain disagrees
+                                * with a signed attestation; the detail names the line */
+    TIX_SUB_EV_BAD_MESSAGE,    /* undecodable message (another wire version included) */
     TIX_SUB_EV_LINE_DOWN,      /* no message on a line for 3 heartbeat intervals */
     TIX_SUB_EV_LINE_UP,
     TIX_SUB_EV_NO_ATTESTATION, /* verify_key set, data flowing, no valid attestation for
                                 * attest_timeout_ms: nothing received can be proven */
+    TIX_SUB_EV_AUTH_FAILED,    /* a CURVE line or the recovery service refused our client key */
 } tix_sub_event_t;
 
 typedef struct {
@@ -43,7 +51,10 @@ typedef struct {
     void (*on_msg)(void *arg, const char *topic, const tix_wire_msg_t *msg, unsigned flags);
     void (*on_event)(void *arg, tix_sub_event_t ev, const char *topic, const char *detail);
     void *arg;
-    int attest_timeout_ms;     /* with verify_key: NO_ATTESTATION after this long; 0: 5000 */
+    int attest_timeout_ms;     /* with verify_key: NO_ATTESTATION after this long; 0: twice the
+                                * publisher's announced attest_ms + 1 s (5000 until announced) */
+    size_t hold_max;           /* with verify_key: quotes held per topic awaiting an attestation
+                                * (0: 131072); beyond it they are dropped, UNRECOVERABLE */
 } tix_sub_cfg_t;
 
 typedef struct {
@@ -54,12 +65,17 @@ typedef struct {
     uint64_t gaps;          /* gaps detected */
     uint64_t recovered;     /* messages delivered from replays */
     uint64_t unrecoverable; /* messages given up on */
-    uint64_t bad_signatures;
-    uint64_t tampered;
+    uint64_t bad_signatures; /* signed messages refused: wrong key id or failed verification */
+    uint64_t tampered;       /* forged, altered or replayed copies refused; chain mismatches */
     uint64_t verified;      /* attestation entries that matched */
     uint64_t bad_messages;
     uint64_t heartbeats;
     uint64_t attest_missing; /* NO_ATTESTATION reports */
+    uint64_t version_errors; /* messages of another wire version (also in bad_messages) */
+    uint64_t ignored;        /* topics we did not subscribe to (ZeroMQ matches by prefix) */
+    uint64_t refused_topics; /* messages refused state: unauthenticated, or the table full */
+    uint64_t unauthenticated; /* quotes dropped because no signed attestation proved them */
+    uint64_t auth_failures;  /* CURVE handshakes our client key failed */
 } tix_sub_stats_t;
 
 typedef struct tix_sub_s tix_sub_t;

@@ -1,4 +1,4 @@
-/* tix feed wire format v1: fixed-layout little-endian messages (docs/wire.md is the reference). */
+/* tix feed wire format v2: fixed-layout little-endian messages (docs/wire.md is the reference). */
 #ifndef TIX_WIRE_H
 #define TIX_WIRE_H
 
@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #define TIX_WIRE_SCHEMA_ID 0x5854 /* bytes "TX" */
-#define TIX_WIRE_VERSION 1
+#define TIX_WIRE_VERSION 2
 #define TIX_WIRE_HEADER_SIZE 32
 
 enum {
@@ -17,9 +17,10 @@ enum {
     TIX_WIRE_HEARTBEAT = 5,
 };
 
-#define TIX_WIRE_TICK_BODY 72
+#define TIX_WIRE_TICK_BODY 144 /* 72 of fields, key_id, signature */
 #define TIX_WIRE_SETTLEMENT_BODY 136
 #define TIX_WIRE_QUOTE_BODY 288
+#define TIX_WIRE_HEARTBEAT_BODY 8 /* heartbeat_ms, attest_ms */
 #define TIX_WIRE_ATTEST_FIXED 16  /* before the entries */
 #define TIX_WIRE_ATTEST_ENTRY 80  /* topic[40] + topic_seq + head[32] */
 #define TIX_WIRE_SIG_SIZE 64
@@ -29,15 +30,33 @@ enum {
 #define TIX_WIRE_TICK_SIZE (TIX_WIRE_HEADER_SIZE + TIX_WIRE_TICK_BODY)
 #define TIX_WIRE_SETTLEMENT_SIZE (TIX_WIRE_HEADER_SIZE + TIX_WIRE_SETTLEMENT_BODY)
 #define TIX_WIRE_QUOTE_SIZE (TIX_WIRE_HEADER_SIZE + TIX_WIRE_QUOTE_BODY)
+#define TIX_WIRE_HEARTBEAT_SIZE (TIX_WIRE_HEADER_SIZE + TIX_WIRE_HEARTBEAT_BODY)
 #define TIX_WIRE_MAX_SIZE \
     (TIX_WIRE_HEADER_SIZE + TIX_WIRE_ATTEST_FIXED + TIX_WIRE_ATTEST_MAX * TIX_WIRE_ATTEST_ENTRY + TIX_WIRE_SIG_SIZE)
 #define TIX_WIRE_TOPIC_MAX 40     /* with its NUL: "IDX." + a 31-byte tier id */
 #define TIX_WIRE_PRICE_NULL INT64_MAX
 
-/* Signatures cover a domain string followed by the signed body bytes, so a signature made
- * for one message kind can never be replayed as another. */
-#define TIX_WIRE_SETTLEMENT_DOMAIN "tix-settlement-v1"
-#define TIX_WIRE_ATTEST_DOMAIN "tix-attest-v1"
+/* Signatures cover a domain string followed by the signed bytes, so a signature made for one
+ * message kind can never be used as another (the template id is signed too where the header
+ * is). Which templates are signed, and how, is one table: tix_wire_signed(). */
+#define TIX_WIRE_TICK_DOMAIN "tix-tick-v2"
+#define TIX_WIRE_SETTLEMENT_DOMAIN "tix-settlement-v1" /* its signed layout is unchanged */
+#define TIX_WIRE_ATTEST_DOMAIN "tix-attest-v2"
+#define TIX_WIRE_DOMAIN_MAX 32
+
+/* A signed template: the signature is always the message's last 64 bytes and covers
+ * domain || msg[from, len - 64). from = 0 binds the header (sequence numbers: a genuine
+ * message cannot be replayed as a later one); from = 32 (settlements) keeps a signature
+ * that verifies on the body alone, as archived. */
+typedef struct {
+    uint16_t template_id;
+    const char *domain;
+    uint16_t from;          /* first signed message byte: 0 or TIX_WIRE_HEADER_SIZE */
+    uint16_t key_id_offset; /* body offset of key_id */
+} tix_wire_signed_t;
+
+/* The signing rule for `template_id`, or NULL when that template is not signed. */
+const tix_wire_signed_t *tix_wire_signed(uint16_t template_id);
 
 typedef struct {
     uint16_t block_length; /* body bytes after the header */
@@ -56,6 +75,8 @@ typedef struct {
     int64_t dispersion;
     uint32_t n_used, n_excluded, n_stale;
     uint8_t status;     /* 0 OK, 1 LOW, 2 STALE */
+    uint8_t key_id[TIX_WIRE_KEY_ID_SIZE]; /* zero when unsigned */
+    uint8_t signature[TIX_WIRE_SIG_SIZE];
 } tix_wire_tick_t;
 
 typedef struct {
@@ -91,10 +112,16 @@ typedef struct {
 
 typedef struct {
     uint16_t count;
+    uint32_t attest_ms; /* the publisher's attestation cadence, signed */
     uint8_t key_id[TIX_WIRE_KEY_ID_SIZE];
     tix_wire_attest_entry_t entries[TIX_WIRE_ATTEST_MAX];
     uint8_t signature[TIX_WIRE_SIG_SIZE];
 } tix_wire_attest_t;
+
+typedef struct {
+    uint32_t heartbeat_ms; /* the publisher's heartbeat interval */
+    uint32_t attest_ms;    /* its attestation cadence, 0 when it does not sign */
+} tix_wire_heartbeat_t;
 
 /* A decoded message: the header and, by template_id, one body. */
 typedef struct {
@@ -104,6 +131,7 @@ typedef struct {
         tix_wire_settlement_t settlement;
         tix_wire_quote_t quote;
         tix_wire_attest_t attest;
+        tix_wire_heartbeat_t heartbeat;
     } u;
 } tix_wire_msg_t;
 
@@ -118,20 +146,26 @@ int tix_wire_encode_quote(const tix_wire_header_t *h, const tix_wire_quote_t *q,
                           size_t cap) __attribute__((warn_unused_result));
 int tix_wire_encode_attest(const tix_wire_header_t *h, const tix_wire_attest_t *a, uint8_t *buf,
                            size_t cap) __attribute__((warn_unused_result));
-int tix_wire_encode_heartbeat(const tix_wire_header_t *h, uint8_t *buf, size_t cap)
+int tix_wire_encode_heartbeat(const tix_wire_header_t *h, const tix_wire_heartbeat_t *hb, uint8_t *buf,
+                              size_t cap)
     __attribute__((warn_unused_result));
 
 /* Decodes one message body. Returns 0, or -1 with a reason in `err` (at least 128 bytes):
- * short buffer, unknown schema, version or template, length mismatch, bad padding. */
+ * short buffer, unknown schema, version or template, length mismatch, bad padding. A
+ * message of another wire version fails with "wire version N, this subscriber speaks 2". */
 int tix_wire_decode(const uint8_t *buf, size_t len, tix_wire_msg_t *out, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
-/* The bytes a settlement signature covers: domain || body[0, 72) (tier .. key_id).
- * Writes them into `out` (at least 96 bytes) and returns their length. */
+/* The wire version a message claims (0 when shorter than a header or not tix's schema). */
+uint16_t tix_wire_version_of(const uint8_t *buf, size_t len);
+
+/* The bytes a signed message's signature covers: domain || msg[rule->from, len - 64), written
+ * into `out` (capacity `cap`). Returns their length, or 0 if the template is not signed, the
+ * message is too short or `cap` too small. */
+size_t tix_wire_signed_bytes(const uint8_t *msg, size_t len, uint8_t *out, size_t cap);
+/* The signed bytes of a settlement, as stored in the archive (body only, no header): `msg`
+ * is a whole encoded settlement; `out` holds at least 96 bytes. */
 size_t tix_wire_settlement_signed_bytes(const uint8_t *msg, uint8_t *out);
-/* The bytes an attestation signature covers: domain || body up to the signature. Returns the
- * length written into `out` (capacity `cap`), or 0 if the message is not an attestation. */
-size_t tix_wire_attest_signed_bytes(const uint8_t *msg, size_t len, uint8_t *out, size_t cap);
 
 /* Little-endian field access, for clients decoding by hand. */
 uint16_t tix_wire_get_u16(const uint8_t *p);

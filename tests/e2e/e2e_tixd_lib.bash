@@ -143,3 +143,22 @@ start_plain() {
   start_tixd "$w/tixd.conf" "$1"
   M="http://$(ep metrics "$w/$1.ports")"
 }
+
+# start_engine NAME CONF_FN: tixd --role engine on $w/NAME.conf, which `CONF_FN NAME PORT` writes
+# for a random free-looking ingest PORT, retried on a clash (5 tries); sets port and pid, and
+# appends tixd's stderr to $w/NAME.log.
+start_engine() {
+  local name="$1" conf_fn="$2" try
+  for try in 1 2 3 4 5; do
+    port=$((20000 + RANDOM % 30000))
+    "$conf_fn" "$name" "$port"
+    rm -f "$w/$name.ports"
+    "$bin/tixd" -c "$w/$name.conf" --role engine --ports-file "$w/$name.ports" 2>> "$w/$name.log" &
+    pid=$!
+    pids+=("$pid")
+    for _ in $(seq 1 200); do [ -s "$w/$name.ports" ] || ! kill -0 "$pid" 2>/dev/null && break; sleep 0.05; done
+    [ -s "$w/$name.ports" ] && return 0
+    wait "$pid" 2>/dev/null || true
+  done
+  fail "engine $name did not start"
+}

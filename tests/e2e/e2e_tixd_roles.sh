@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# e2e: two hosts' worth on loopback: tixd --role collector forwards every quote to two tixd --role engine, each indexes and publishes them all; /metrics of both roles parse.
+# e2e: two hosts' worth on loopback: tixd --role collector forwards every quote over CurveZMQ to two tixd --role engine, each indexes and publishes them all; /metrics of both roles parse.
 source "$(dirname "$0")/e2e_tixd_lib.bash"
 # A variable-priced model: the collector refuses it (bad_number) and forwards the refusal.
 SIM_OR_EXTRA=', { id = "openrouter/auto"; input = "1"; output = "1"; variable = true; }'
 start_sim
 make_keys
+# The collector's key pair, allowed to speak for the simulator's providers only; the engines
+# use the publisher's CURVE key pair for their ingest too.
+"$bin/tix-keygen" "$w/keys/collector" > /dev/null
+echo "$(grep -v '^# ' "$w/keys/collector.curve.pub") sheet-a,sheet-b,or-a,sheet-outlier,sheet-stale,dash-cn" \
+  > "$w/keys/collectors.allow"
 ln -sf "$src/conf/tiers.conf" "$w/tiers.conf"
 ln -sfn "$src/conf/providers.d" "$w/providers.d"
 
@@ -12,7 +17,8 @@ ln -sfn "$src/conf/providers.d" "$w/providers.d"
 engine_conf() {
   cat > "$w/$1.conf" <<CONF
 @include "tiers.conf"
-providers = ( { name = "collectors"; kind = "zmq_ingest"; url = "tcp://127.0.0.1:$2"; } );
+providers = ( { name = "collectors"; kind = "zmq_ingest"; url = "tcp://127.0.0.1:$2";
+  curve_secret = "$w/keys/tixd.curve.key"; collectors_allow = "$w/keys/collectors.allow"; } );
 publisher = { line_a = [ "tcp://127.0.0.1:*" ]; recovery = "tcp://127.0.0.1:*"; heartbeat_ms = 200;
   signing_key = "$w/keys/tixd.sign.key"; curve_secret = "$w/keys/tixd.curve.key";
   clients_allow = "$w/keys/clients.allow"; metrics = "127.0.0.1:0"; };
@@ -22,23 +28,13 @@ CONF
 # Engines bind their ingest port: pick random free-looking ports, retry on a clash.
 ports=()
 for e in e1 e2; do
-  for try in 1 2 3 4 5; do
-    port=$((20000 + RANDOM % 30000))
-    engine_conf "$e" "$port"
-    rm -f "$w/$e.ports"
-    "$bin/tixd" -c "$w/$e.conf" --role engine --ports-file "$w/$e.ports" 2> "$w/$e.log" &
-    pid=$!
-    pids+=("$pid")
-    for _ in $(seq 1 200); do [ -s "$w/$e.ports" ] || ! kill -0 "$pid" 2>/dev/null && break; sleep 0.05; done
-    [ -s "$w/$e.ports" ] && break
-    wait "$pid" 2>/dev/null || true
-    [ "$try" -eq 5 ] && fail "engine $e did not start"
-  done
+  start_engine "$e" engine_conf
   ports+=("$port")
   eval "${e}_pid=$pid"
 done
 { echo '@include "tiers.conf"'; echo '@include "providers.d/presets.inc"'; providers_conf
-  echo "collector = { forward = [ \"tcp://127.0.0.1:${ports[0]}\", \"tcp://127.0.0.1:${ports[1]}\" ]; };"
+  echo "collector = { forward = [ \"tcp://127.0.0.1:${ports[0]}\", \"tcp://127.0.0.1:${ports[1]}\" ];"
+  echo "  forward_server_key = \"$w/keys/tixd.curve.pub\"; forward_client_key = \"$w/keys/collector.curve.key\"; };"
   echo 'publisher = { metrics = "127.0.0.1:0"; };'; } > "$w/collector.conf"
 "$bin/tixd" --check-config "$w/collector.conf" > "$w/check.log" || fail "config: $(cat "$w/check.log")"
 # A subscriber on each engine.
@@ -86,6 +82,15 @@ done
 col_ref="$(sed -n 's/^provider [^:]*: .* \([0-9]*\) refused.*/\1/p' "$w/col.log" | awk '{ n += $1 } END { print n + 0 }')"
 [ "$col_ref" -eq "$ref_e1" ] || fail "engines have $ref_e1 refusals, the collector counted $col_ref"
 grep -q "^provider or-a: .*bad_number [1-9]" "$w/col.log" || fail "or-a's variable price was not refused"
+# Every quote came over CURVE from the listed key: no handshake refused, none unauthorized.
+for e in e1 e2; do
+  M="http://$(ep metrics "$w/$e.ports")"
+  [ "$(metrics "$M/metrics" get tix_provider_faults_total provider=collectors fault=unknown_key)" -eq 0 ] \
+    || fail "$e refused the collector's key"
+  [ "$(metrics "$M/metrics" get tix_quotes_rejected_total provider=collectors reason=unauthorized_provider)" -eq 0 ] \
+    || fail "$e refused a provider the collector may send for"
+done
+grep -q "auth: 1 collector keys allowed" "$w/e1.log" || fail "engine e1 ingest without CURVE"
 for s in "$s1" "$s2"; do rc=0; wait "$s" || rc=$?; [ "$rc" -eq 0 ] || fail "tix-sub exited $rc"; done
 "$PY" "$here/e2e_tixd_ticks.py" contiguous "$w/s1.csv" 10 || fail "engine e1 feed"
 "$PY" "$here/e2e_tixd_ticks.py" contiguous "$w/s2.csv" 10 || fail "engine e2 feed"

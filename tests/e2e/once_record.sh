@@ -3,10 +3,7 @@
 set -euo pipefail
 sim="$1" tixd="$2" replay="$3" src="$4"
 dir="$(mktemp -d /tmp/tix-once-XXXXXX)"
-sim_pid=""
-cleanup() { [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/sim-lib.bash"
 
 cat > "$dir/scenario.conf" <<'SCEN'
 providers = (
@@ -18,13 +15,7 @@ providers = (
     faults = ( { kind = "http_500"; } ); }
 );
 SCEN
-"$sim" --scenario "$dir/scenario.conf" --ports-file "$dir/ports" 2>"$dir/sim.err" &
-sim_pid=$!
-for _ in $(seq 1 200); do [ -f "$dir/ports" ] && break; sleep 0.05; done
-[ -f "$dir/ports" ] || fail "tix-sim did not start: $(cat "$dir/sim.err")"
-port() { awk -v n="$1" '$1 == n { print $2 }' "$dir/ports"; }
-ln -s "$src/conf/tiers.conf" "$dir/tiers.conf"
-ln -s "$src/conf/providers.d" "$dir/providers.d"
+start_sim
 cat > "$dir/tix.conf" <<CONF
 @include "tiers.conf"
 @include "providers.d/presets.inc"

@@ -1,4 +1,5 @@
-/* Test driver: publishes N ticks through the real publisher on given endpoints, then serves recovery. */
+/* Test driver: publishes N ticks (and quotes, a settlement) through the real publisher on given endpoints, then serves recovery. */
+#include "tix_auth.h"
 #include "tix_err.h"
 #include "tix_keys.h"
 #include "tix_pub.h"
@@ -33,14 +34,18 @@ static int s_serve(tix_pub_t *pub, long ms)
 
 int main(int argc, char **argv)
 {
-    const char *a = NULL, *b = NULL, *rec = NULL, *key = NULL, *tier = "T1";
-    long count = 100, interval_us = 1000, warm_ms = 1500, linger_ms = 3000;
+    const char *a = NULL, *b = NULL, *rec = NULL, *key = NULL, *tier = "T1", *curve = NULL, *allow = NULL;
+    long count = 100, interval_us = 1000, warm_ms = 1500, linger_ms = 3000, attest_ms = 100;
+    int quotes = 0, settle = 0;
     static const struct option opts[] = {
         {"line-a", required_argument, NULL, 'a'}, {"line-b", required_argument, NULL, 'b'},
         {"recovery", required_argument, NULL, 'r'}, {"key", required_argument, NULL, 'k'},
         {"tier", required_argument, NULL, 't'}, {"count", required_argument, NULL, 'n'},
         {"interval-us", required_argument, NULL, 'i'}, {"warm-ms", required_argument, NULL, 'w'},
-        {"linger-ms", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0}};
+        {"linger-ms", required_argument, NULL, 'l'}, {"attest-ms", required_argument, NULL, 'm'},
+        {"quotes", no_argument, NULL, 'q'}, {"settle", no_argument, NULL, 's'},
+        {"curve", required_argument, NULL, 'c'}, {"allow", required_argument, NULL, 'A'},
+        {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -53,12 +58,18 @@ int main(int argc, char **argv)
         case 'i': interval_us = s_num("interval-us", optarg); break;
         case 'w': warm_ms = s_num("warm-ms", optarg); break;
         case 'l': linger_ms = s_num("linger-ms", optarg); break;
+        case 'm': attest_ms = s_num("attest-ms", optarg); break;
+        case 'q': quotes = 1; break;
+        case 's': settle = 1; break;
+        case 'c': curve = optarg; break;
+        case 'A': allow = optarg; break;
         default: return 2;
         }
     }
     if (!a || !key) {
         fprintf(stderr, "usage: pub_driver --line-a EP [--line-b EP] [--recovery EP] --key SIGN.key "
-                        "[--tier T] [--count N] [--interval-us U] [--warm-ms W] [--linger-ms L]\n");
+                        "[--tier T] [--count N] [--interval-us U] [--warm-ms W] [--linger-ms L] [--attest-ms M] "
+                        "[--quotes] [--settle] [--curve BASE --allow FILE]\n");
         return 2;
     }
     tix_sign_key_t sk;
@@ -66,10 +77,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "pub_driver: %s\n", tix_err());
         return 1;
     }
+    tix_curve_key_t ck;
+    char path[4096];
+    snprintf(path, sizeof path, "%s.curve.key", curve ? curve : "");
+    if (curve && (!allow || tix_curve_key_load_secret(path, &ck) != 0)) {
+        fprintf(stderr, "pub_driver: --curve needs --allow and BASE.curve.key: %s\n", tix_err());
+        return 1;
+    }
     void *zctx = zmq_ctx_new();
     const char *la[] = {a}, *lb[] = {b};
-    tix_pub_cfg_t cfg = {la, 1, lb, b ? 1 : 0, rec, 100, 100, 0, 0, 0, &sk, NULL};
-    tix_pub_t *pub = zctx ? tix_pub_new(zctx, &cfg) : NULL;
+    tix_pub_cfg_t cfg = {la, 1, lb, b ? 1 : 0, rec, 100, attest_ms, 0, 0, 0, &sk, curve ? &ck : NULL};
+    tix_auth_t *auth = zctx && curve ? tix_auth_new(zctx, allow) : NULL; /* before CURVE binds */
+    tix_pub_t *pub = zctx && (!curve || auth) ? tix_pub_new(zctx, &cfg) : NULL;
     int rc = 1;
     if (!pub) {
         fprintf(stderr, "pub_driver: %s\n", tix_err());
@@ -80,18 +99,29 @@ int main(int argc, char **argv)
     for (long i = 0; i < count; i++) {
         tix_wire_tick_t t = {.ts_ns = tix_time_wall_ns(), .price = 1000000000 + i, .n_used = 3};
         snprintf(t.tier, sizeof t.tier, "%s", tier);
-        if (tix_pub_tick(pub, &t, tix_time_wall_ns()) || s_serve(pub, interval_us / 1000))
+        tix_wire_quote_t q = {.recv_ns = t.ts_ns, .provider = "prov", .model = "model-1", .currency = "USD",
+                              .unit = 1000000, .local_input = 2000000000, .local_output = 8000000000,
+                              .local_cached = TIX_WIRE_PRICE_NULL, .fx_e9 = 1000000000, .input = 2000000000,
+                              .output = 8000000000, .cached = TIX_WIRE_PRICE_NULL,
+                              .blended = 3500000000 + i, .volume = 1000 + i};
+        snprintf(q.tier, sizeof q.tier, "%s", tier);
+        if (tix_pub_tick(pub, &t, tix_time_wall_ns()) || (quotes && tix_pub_quote(pub, &q, tix_time_wall_ns())) ||
+            s_serve(pub, interval_us / 1000))
             goto done;
         if (interval_us < 1000 && tix_pub_service(pub, tix_time_wall_ns(), 0))
             goto done;
     }
-    if (s_serve(pub, linger_ms))
+    tix_wire_settlement_t st = {.ts_ns = tix_time_wall_ns(), .price = 4250000000, .date = "2026-01-01",
+                                .partitions_used = 12};
+    snprintf(st.tier, sizeof st.tier, "%s", tier);
+    if ((settle && tix_pub_settlement(pub, &st, tix_time_wall_ns())) || s_serve(pub, linger_ms))
         goto done;
     rc = 0;
 done:
     if (rc && pub)
         fprintf(stderr, "pub_driver: %s\n", tix_err());
     tix_pub_destroy(&pub);
+    tix_auth_destroy(&auth);
     if (zctx)
         zmq_ctx_term(zctx);
     return rc;

@@ -8,6 +8,7 @@
 #include "tix_config.h"
 #include "tix_diag.h"
 #include "tix_err.h"
+#include "tix_test_file.h"
 
 #include <dirent.h>
 #include <limits.h>
@@ -51,18 +52,10 @@ static int s_teardown(void **state)
     return rmdir(s_dir);
 }
 
-/* Writes `text` to s_dir/name; returns the path (one of a few rotating buffers). */
+/* Writes `text` to s_dir/name; returns the path. */
 static const char *s_write(const char *name, const char *text)
 {
-    static char paths[4][PATH_MAX + 64];
-    static unsigned k;
-    char *p = paths[k++ % 4];
-    snprintf(p, sizeof paths[0], "%s/%s", s_dir, name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
-    return p;
+    return tix_test_write(s_dir, name, text);
 }
 
 static void s_dump(const tix_diag_t *d)

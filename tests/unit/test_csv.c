@@ -268,6 +268,30 @@ static void test_recv_ns(void **state)
     s_fails_at(f, HDR "1767225600500000000,A,a,1m,USD,1,1,,\n-1,A,a,1m,USD,1,1,,\n", 3);
 }
 
+/* Regression: CSV sources took model ids JSON sources refuse (not UTF-8), which tix-query
+ * --format jsonl then printed as invalid JSON. Each text field, named, with its line. */
+static void test_not_utf8(void **state)
+{
+    s_fix_t *f = *state;
+    s_fails_at(f, HDR "1767225600000000001,A,a,1m,USD,1,1,,\n1767225600000000002,A,m\xff,1m,USD,1,1,,\n", 3);
+    char want[256];
+    snprintf(want, sizeof want, "%s:3: model: invalid UTF-8 (byte 0xff at offset 1 of the field)", f->path);
+    assert_string_equal(tix_err(), want);
+    s_fails_at(f, HDR "1767225600000000001,\xc3\x28,a,1m,USD,1,1,,\n", 2);     /* bad continuation */
+    snprintf(want, sizeof want, "%s:2: provider: invalid UTF-8 (byte 0xc3 at offset 0 of the field)", f->path);
+    assert_string_equal(tix_err(), want);
+    s_fails_at(f, HDR "1767225600000000001,A,a,1m,\xc0\xafSD,1,1,,\n", 2);      /* overlong '/' */
+    s_fails_at(f, HDR "1767225600000000001,A,\xed\xa0\x80,1m,USD,1,1,,\n", 2); /* surrogate */
+    s_fails_at(f, HDR "1767225600000000001,A,a\xe2\x82,1m,USD,1,1,,\n", 2);     /* cut short */
+    /* Valid multi-byte text is kept as it is. */
+    tix_raw_quote_t q;
+    tix_csv_t *c = s_open(f, HDR "1767225600000000001,\xe9\x80\x9a\xe4\xb9\x89,qwen-\xf0\x9f\x9a\x80,1m,CNY,1,1,,\n");
+    assert_int_equal(tix_csv_next(c, &q), 1);
+    assert_string_equal(q.provider, "\xe9\x80\x9a\xe4\xb9\x89");
+    assert_string_equal(q.model, "qwen-\xf0\x9f\x9a\x80");
+    tix_csv_destroy(&c);
+}
+
 static void test_blank_lines(void **state)
 {
     s_fix_t *f = *state;
@@ -323,6 +347,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_put_field_roundtrip, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_field_count, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_recv_ns, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_not_utf8, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_blank_lines, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_crlf, s_setup, s_teardown),
     };

@@ -30,7 +30,10 @@ static const char *const s_providers =
     "  { name = \"mk\"; kind = \"ndjson_stream\"; url = \"http://127.0.0.1:9/\"; preset = \"marketplace\"; },\n"
     "  { name = \"nsp\"; kind = \"http_poll\"; url = \"http://127.0.0.1:9/\"; list = \"prices[*]\";\n"
     "    model = \"model\"; unit = \"1m\"; currency = \"USD\"; input = \"input\"; output = \"output\";\n"
-    "    timestamp = \"$.ts\"; timestamp_unit = \"ns\"; max_age_ms = 1000; }\n"
+    "    timestamp = \"$.ts\"; timestamp_unit = \"ns\"; max_age_ms = 1000; },\n"
+    "  { name = \"nspl\"; kind = \"http_poll\"; url = \"http://127.0.0.1:9/\"; list = \"prices[*]\";\n"
+    "    model = \"model\"; unit = \"1m\"; currency = \"USD\"; input = \"input\"; output = \"output\";\n"
+    "    timestamp = \"$.ts\"; timestamp_unit = \"ns\"; max_age_ms = 1000L; }\n"
     ");\n";
 
 typedef struct {
@@ -346,6 +349,18 @@ static void test_timestamp_ns(void **state)
     s_done(&r, &x);
 }
 
+/* Regression: `max_age_ms = 1000L` (libconfig's 64-bit form) read as 0, the check off. */
+static void test_max_age_l_suffix(void **state)
+{
+    const char *doc = "{\"ts\":1795521600000000000,\"prices\":[{\"model\":\"gpt-4o\","
+                      "\"input\":2.5,\"output\":10}]}";
+    s_run_t r;
+    tix_extract_t x;
+    s_extract(*state, "nspl", doc, "2026-11-24T12:00:01.000000001Z", &r, &x); /* 1 s + 1 ns */
+    assert_int_equal(r.res[0], TIX_X_STALE);
+    s_done(&r, &x);
+}
+
 static const char *s_deepseek_doc =
     "{\"currency\":\"CNY\",\"updated_at\":1795521600,\"models\":[{\"id\":\"deepseek-chat\","
     "\"input_cache_hit\":\"0.5\",\"input_cache_miss\":\"2\",\"output\":\"8\",\"off_peak\":"
@@ -491,6 +506,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dashscope, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_pricesheet, s_setup, s_teardown),
 
+        cmocka_unit_test_setup_teardown(test_max_age_l_suffix, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_timestamp_ns, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_deepseek_peak_and_off_peak, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_root_paths_per_document, s_setup, s_teardown),

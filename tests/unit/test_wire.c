@@ -7,6 +7,7 @@
 
 #include "tix/wire.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,43 @@ static tix_wire_header_t s_hdr(uint64_t cs, uint64_t ts, int64_t st)
     return h;
 }
 
-static const uint8_t s_kid[8] = {0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 0x07, 0x18};
+/* docs/wire.md's test key: the Ed25519 seed 00 01 .. 1f. */
+static uint8_t s_pk[32], s_sk[64], s_kid[8];
+
+static int s_setup(void **state)
+{
+    (void)state;
+    uint8_t seed[32], h[32];
+    for (int i = 0; i < 32; i++)
+        seed[i] = (uint8_t)i;
+    if (sodium_init() < 0 || crypto_sign_seed_keypair(s_pk, s_sk, seed) != 0 ||
+        crypto_generichash(h, sizeof h, s_pk, sizeof s_pk, NULL, 0) != 0)
+        return -1;
+    memcpy(s_kid, h, 8);
+    return 0;
+}
+
+/* Signs an encoded message as a publisher does: the rule of tix_wire_signed(). */
+static void s_sign(uint8_t *msg, size_t len)
+{
+    static uint8_t sb[TIX_WIRE_MAX_SIZE + 32];
+    size_t n = tix_wire_signed_bytes(msg, len, sb, sizeof sb);
+    assert_true(n > 0);
+    assert_int_equal(crypto_sign_detached(msg + len - 64, NULL, sb, n, s_sk), 0);
+}
+
+/* The vector's signature verifies with the test key; one flipped byte does not. */
+static void s_check_signature(const uint8_t *msg, size_t len, size_t flip)
+{
+    static uint8_t sb[TIX_WIRE_MAX_SIZE + 32], bad[TIX_WIRE_MAX_SIZE];
+    size_t n = tix_wire_signed_bytes(msg, len, sb, sizeof sb);
+    assert_true(n > 0);
+    assert_int_equal(crypto_sign_verify_detached(msg + len - 64, sb, n, s_pk), 0);
+    memcpy(bad, msg, len);
+    bad[flip] ^= 1;
+    n = tix_wire_signed_bytes(bad, len, sb, sizeof sb);
+    assert_int_not_equal(crypto_sign_verify_detached(bad + len - 64, sb, n, s_pk), 0);
+}
 
 static void test_tick_vector(void **state)
 {
@@ -46,10 +83,16 @@ static void test_tick_vector(void **state)
     uint8_t want[256], got[256];
     size_t n = s_vector("tick", want, sizeof want);
     assert_int_equal(n, TIX_WIRE_TICK_SIZE);
-    tix_wire_tick_t t = {"FRONTIER", INT64_C(1767225601000000000), 10000000000, 200000000, 3, 1, 0, 0};
+    tix_wire_tick_t t = {.tier = "FRONTIER", .ts_ns = INT64_C(1767225601000000000),
+                         .price = 10000000000, .dispersion = 200000000, .n_used = 3, .n_excluded = 1};
+    memcpy(t.key_id, s_kid, 8);
     tix_wire_header_t h = s_hdr(7, 3, INT64_C(1767225601000000123));
     assert_int_equal(tix_wire_encode_tick(&h, &t, got, sizeof got), TIX_WIRE_TICK_SIZE);
+    s_sign(got, TIX_WIRE_TICK_SIZE);
     assert_memory_equal(got, want, n);
+    s_check_signature(want, n, 16); /* the signature binds topic_seq */
+    assert_int_equal(tix_wire_signed(TIX_WIRE_TICK)->from, 0);
+    assert_null(tix_wire_signed(TIX_WIRE_QUOTE));
     tix_wire_msg_t m;
     char err[160];
     assert_int_equal(tix_wire_decode(want, n, &m, err, sizeof err), 0);
@@ -72,11 +115,12 @@ static void test_settlement_vector(void **state)
                                .price = 10125000000, .date = "2026-01-01", .status = 0,
                                .partitions_used = 12};
     memcpy(s.key_id, s_kid, 8);
-    for (int i = 0; i < 64; i++)
-        s.signature[i] = (uint8_t)i;
     tix_wire_header_t h = s_hdr(8, 1, INT64_C(1767254400000000456));
     assert_int_equal(tix_wire_encode_settlement(&h, &s, got, sizeof got), TIX_WIRE_SETTLEMENT_SIZE);
+    s_sign(got, TIX_WIRE_SETTLEMENT_SIZE);
     assert_memory_equal(got, want, n);
+    s_check_signature(want, n, 32 + 40); /* the price */
+    memcpy(s.signature, want + n - 64, 64);
     tix_wire_msg_t m;
     char err[160];
     assert_int_equal(tix_wire_decode(want, n, &m, err, sizeof err), 0);
@@ -123,29 +167,32 @@ static void test_heartbeat_and_attest_vectors(void **state)
     uint8_t want[512], got[512];
     size_t n = s_vector("heartbeat", want, sizeof want);
     tix_wire_header_t h = s_hdr(9, 0, INT64_C(1767225601500000000));
-    assert_int_equal(tix_wire_encode_heartbeat(&h, got, sizeof got), (int)n);
+    tix_wire_heartbeat_t hb = {1000, 1000};
+    assert_int_equal(tix_wire_encode_heartbeat(&h, &hb, got, sizeof got), (int)n);
     assert_memory_equal(got, want, n);
     static tix_wire_attest_t a; /* large: keep it off the stack */
     memset(&a, 0, sizeof a);
     a.count = 1;
+    a.attest_ms = 1000;
     memcpy(a.key_id, s_kid, 8);
     strcpy(a.entries[0].topic, "IDX.FRONTIER");
     a.entries[0].topic_seq = 3;
     memset(a.entries[0].head, 0x11, 32);
-    for (int i = 0; i < 64; i++)
-        a.signature[i] = (uint8_t)i;
     n = s_vector("attest", want, sizeof want);
     h = s_hdr(10, 1, INT64_C(1767225602000000000));
     assert_int_equal(tix_wire_encode_attest(&h, &a, got, sizeof got), (int)n);
+    s_sign(got, n);
     assert_memory_equal(got, want, n);
+    s_check_signature(want, n, 32 + 16 + 40); /* entry 0's topic_seq */
     static tix_wire_msg_t m;
     char err[160];
     assert_int_equal(tix_wire_decode(want, n, &m, err, sizeof err), 0);
     assert_int_equal(m.u.attest.count, 1);
     assert_string_equal(m.u.attest.entries[0].topic, "IDX.FRONTIER");
+    assert_int_equal(m.u.attest.attest_ms, 1000);
     uint8_t sb[256];
-    size_t sl = tix_wire_attest_signed_bytes(want, n, sb, sizeof sb);
-    assert_int_equal(sl, strlen(TIX_WIRE_ATTEST_DOMAIN) + n - TIX_WIRE_HEADER_SIZE - 64);
+    size_t sl = tix_wire_signed_bytes(want, n, sb, sizeof sb);
+    assert_int_equal(sl, strlen(TIX_WIRE_ATTEST_DOMAIN) + n - 64);
 }
 
 /* Corrupts one byte of a valid tick and expects a decode error mentioning `what`. */
@@ -166,11 +213,11 @@ static void s_expect_reject(size_t off, uint8_t val, size_t len, const char *wha
 static void test_rejects(void **state)
 {
     (void)state;
-    s_expect_reject(0, 72, 10, "shorter than the 32-byte header");
+    s_expect_reject(0, 144, 10, "shorter than the 32-byte header");
     s_expect_reject(4, 0x99, 0, "schema id");
-    s_expect_reject(6, 2, 0, "wire version 2");
-    s_expect_reject(0, 71, 0, "block_length 71");
-    s_expect_reject(0, 72, 103, "block_length 72");
+    s_expect_reject(6, 1, 0, "wire version 1, this subscriber speaks 2");
+    s_expect_reject(0, 143, 0, "block_length 143");
+    s_expect_reject(0, 144, 175, "block_length 144");
     s_expect_reject(2, 9, 0, "unknown template id 9");
     s_expect_reject(2, 2, 0, "needs a body of 136");
     s_expect_reject(32 + 68, 3, 0, "status 3");
@@ -201,7 +248,7 @@ static void test_roundtrip_extremes(void **state)
     uint8_t buf[TIX_WIRE_TICK_SIZE];
     tix_wire_header_t h = s_hdr(UINT64_MAX, UINT64_MAX - 1, INT64_MIN);
     tix_wire_tick_t t = {"abcdefghijklmnopqrstuvwxyz01234", INT64_MAX, TIX_WIRE_PRICE_NULL,
-                         INT64_MIN, UINT32_MAX, 0, 5, 2};
+                         INT64_MIN, UINT32_MAX, 0, 5, 2, {0}, {0}};
     assert_int_equal(tix_wire_encode_tick(&h, &t, buf, sizeof buf), TIX_WIRE_TICK_SIZE);
     tix_wire_msg_t m;
     char err[160];
@@ -220,5 +267,5 @@ int main(void)
         cmocka_unit_test(test_rejects),            cmocka_unit_test(test_encode_limits),
         cmocka_unit_test(test_roundtrip_extremes),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, s_setup, NULL);
 }

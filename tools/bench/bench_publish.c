@@ -1,4 +1,4 @@
-/* Publish benchmark: tix publisher (chains + attestations) vs raw ZeroMQ PUB/SUB, and SDK latency. */
+/* Publish benchmark: tix publisher (chains, attestations, signed ticks) vs raw ZeroMQ PUB/SUB, the cost of signing each tick, and SDK latency. */
 #include "bench.h"
 #include "tix/sub.h"
 #include "tix_err.h"
@@ -329,7 +329,7 @@ static int s_throughput(void *zctx, long n, const tix_sign_key_t *key, bool quot
     for (int i = 0; i < rounds; i++) {
         raw[i] = s_raw(zctx, n, quotes) / 1e6;
         raw_send[i] = s_send_rate / 1e6;
-        tix[i] = s_tix(zctx, n, key, quotes) / 1e6;
+        tix[i] = s_tix(zctx, n, quotes ? key : NULL, quotes) / 1e6; /* signed ticks: s_signing */
         tix_send[i] = s_send_rate / 1e6;
         if (raw[i] <= 0 || tix[i] <= 0)
             return -1;
@@ -340,7 +340,7 @@ static int s_throughput(void *zctx, long n, const tix_sign_key_t *key, bool quot
     char what[64];
     snprintf(what, sizeof what, "%s: raw ZeroMQ PUB/SUB", kind);
     s_print_range(what, raw, rounds, " M msg/s");
-    snprintf(what, sizeof what, "%s: tix (chain, attest every 1 s)", kind);
+    snprintf(what, sizeof what, quotes ? "%s: tix (chain, attest every 1 s)" : "%s: tix (chain, unsigned)", kind);
     s_print_range(what, tix, rounds, " M msg/s (target >= 1)");
     snprintf(what, sizeof what, "%s: ratio tix / raw", kind);
     s_print_range(what, ratio, rounds, " (goal >= 0.7)");
@@ -348,6 +348,52 @@ static int s_throughput(void *zctx, long n, const tix_sign_key_t *key, bool quot
     s_print_range(what, raw_send, rounds, " M msg/s");
     snprintf(what, sizeof what, "%s: sending loop alone, tix", kind);
     s_print_range(what, tix_send, rounds, " M msg/s");
+    return 0;
+}
+
+#define SIGN_N 20000 /* ticks of a signing run: ~0.3 s at the signing rate */
+
+/* Ed25519 over a signed tick's bytes (112), alone: the floor of a signing publisher, and
+ * what a verifying subscriber pays per tick. */
+static double s_sign_rate(const tix_sign_key_t *key, long n, bool verify)
+{
+    uint8_t msg[TIX_WIRE_TICK_SIZE - TIX_WIRE_SIG_SIZE], sig[TIX_WIRE_SIG_SIZE];
+    memset(msg, 0x5a, sizeof msg);
+    tix_sign(key, msg, sizeof msg, sig);
+    long ok = 0;
+    int64_t t0 = tix_time_mono_ns();
+    for (long i = 0; i < n; i++) {
+        if (verify) {
+            ok += tix_verify(key, msg, sizeof msg, sig) == 0;
+        } else {
+            msg[16] = (uint8_t)i; /* a new message each time, as the sequence numbers make it */
+            tix_sign(key, msg, sizeof msg, sig);
+            ok++;
+        }
+    }
+    double r = n / ((tix_time_mono_ns() - t0) / 1e9);
+    return ok == n ? r : -1;
+}
+
+/* Ticks a second published and received, unsigned and signed (Ed25519 each), and signing and
+ * verifying alone, `rounds` times alternating. */
+static int s_signing(void *zctx, long n, const tix_sign_key_t *key, int rounds)
+{
+    double plain[MAX_ROUNDS], sig[MAX_ROUNDS], floor[MAX_ROUNDS], ver[MAX_ROUNDS];
+    printf("publish: signed ticks: %ld a run (%d-byte message), tcp loopback, one subscriber, %d runs\n", n,
+           TIX_WIRE_TICK_SIZE, rounds);
+    for (int i = 0; i < rounds; i++) {
+        plain[i] = s_tix(zctx, n, NULL, false) / 1e3;
+        sig[i] = s_tix(zctx, n, key, false) / 1e3;
+        floor[i] = s_sign_rate(key, n, false) / 1e3;
+        ver[i] = s_sign_rate(key, n, true) / 1e3;
+        if (plain[i] <= 0 || sig[i] <= 0 || floor[i] <= 0 || ver[i] <= 0)
+            return -1;
+    }
+    s_print_range("tick: tix unsigned (no key)", plain, rounds, " k msg/s");
+    s_print_range("tick: tix signed (Ed25519 each)", sig, rounds, " k msg/s");
+    s_print_range("Ed25519 sign alone (112 bytes)", floor, rounds, " k/s");
+    s_print_range("Ed25519 verify alone (subscriber)", ver, rounds, " k/s");
     return 0;
 }
 
@@ -369,6 +415,8 @@ static int s_bench_publish(long scale)
     if (rc == 0)
         rc = s_throughput(zctx, n, &key, true, 3);
     if (rc == 0)
+        rc = s_signing(zctx, SIGN_N * scale, &key, 3);
+    if (rc == 0)
         rc = s_latencies(zctx, &key);
     zmq_ctx_term(zctx);
     char cmd[400];
@@ -379,4 +427,5 @@ static int s_bench_publish(long scale)
     return rc;
 }
 
-TIX_BENCH("publish", s_bench_publish, "tix publisher vs raw ZeroMQ msg/s over tcp loopback; SDK latency")
+TIX_BENCH("publish", s_bench_publish,
+          "tix publisher vs raw ZeroMQ msg/s over tcp loopback; signed ticks; SDK latency")
