@@ -40,7 +40,8 @@ int tix_storage_opts_from_config(const tix_config_t *cfg, tix_storage_opts_t *o)
     o->block_when_full = true;
     o->retry_ms = 1000;
     o->reserve_kb = TIX_STORAGE_RESERVE_KB;
-    if (s_str_opt(cfg, "storage.journal_fallback", o->journal_fallback, sizeof o->journal_fallback) < 0)
+    if (s_str_opt(cfg, "storage.journal_fallback", o->journal_fallback,
+                  sizeof o->journal_fallback) < 0)
         return -1;
     int a = s_str_opt(cfg, "storage.archive_dir", o->archive_dir, sizeof o->archive_dir);
     int j = s_str_opt(cfg, "storage.journal_dir", o->journal_dir, sizeof o->journal_dir);
@@ -119,7 +120,9 @@ void tix_storage_low(tix_storage_t *self, const char *msg)
 
 const char *tix_storage_jdir(const tix_storage_t *self, int part)
 {
-    return part == 0 ? self->o.journal_dir : self->o.journal_fallback[0] ? self->o.journal_fallback : NULL;
+    if (part == 0)
+        return self->o.journal_dir;
+    return self->o.journal_fallback[0] ? self->o.journal_fallback : NULL;
 }
 
 /* ---------------------------------------------------------------- start-up */

@@ -45,7 +45,7 @@ struct tixd_engine_s {
     bool storage_warned;
     uint64_t pub_dropped, pub_dropped_logged;
     uint64_t storage_refused_logged;
-    int64_t late_ns;      /* engine.late_ms: a tick ready later than this after b + grace is withheld */
+    int64_t late_ns;      /* engine.late_ms: a tick ready this long after b + grace is withheld */
     bool clock_pending;   /* a CLOCK is journalled but not yet fed: the next waits for it */
     s_pending_t *pend;    /* ring in seq order, grown when full (outputs of a catch-up) */
     size_t phead, pcount, pcap, pquotes;
@@ -417,7 +417,8 @@ static int64_t s_wait_ms(tixd_engine_t *e)
 static void s_idle(tixd_engine_t *e, const tix_storage_flow_t *f, int64_t wait_ms)
 {
     if (e->pcount && e->o.storage) {
-        (void)tix_storage_wait_durable(e->o.storage, e->pend[e->phead].seq, wait_ms < 10 ? wait_ms : 10);
+        int64_t ms = wait_ms < 10 ? wait_ms : 10;
+        (void)tix_storage_wait_durable(e->o.storage, e->pend[e->phead].seq, ms);
         return;
     }
     if (!f->take_quotes)
@@ -439,7 +440,8 @@ static bool s_stopped(tixd_engine_t *e, const tix_storage_flow_t *f, int64_t *gi
         return false;
     tix_error("engine: stopping with %zu events not durable and %zu inputs not journalled "
               "(journal: %s): they are not used", e->pcount,
-              e->carry_n - e->carry_i + tixd_queue_depth(e->o.in), f->take_quotes ? "slow" : "down");
+              e->carry_n - e->carry_i + tixd_queue_depth(e->o.in),
+              f->take_quotes ? "slow" : "down");
     return true;
 }
 
