@@ -359,8 +359,8 @@ int tix_storage_submit(tix_storage_t *self, tix_record_t *r, uint64_t *seq_out)
     }
     r->seq = ++self->st.submitted;
     self->ring[(self->head + self->count++) % self->o.queue_size] = *r;
-    if (r->kind == TIX_REC_CLOCK || r->kind == TIX_REC_TICK || r->kind == TIX_REC_SETTLE)
-        self->urgent = true; /* the engine waits for clocks and outputs to be durable */
+    if (r->kind == TIX_REC_TICK || r->kind == TIX_REC_SETTLE)
+        self->urgent = true; /* the engine publishes outputs once they are durable */
     if (seq_out)
         *seq_out = r->seq;
     pthread_cond_signal(&self->not_empty);
@@ -436,15 +436,16 @@ uint64_t tix_storage_durable(tix_storage_t *self)
     return d;
 }
 
-uint64_t tix_storage_wait_durable(tix_storage_t *self, uint64_t seq, int64_t timeout_ms)
+uint64_t tix_storage_wait(tix_storage_t *self, uint64_t seq, bool durable, int64_t timeout_ms)
 {
     struct timespec dl;
     tix_storage_deadline(&dl, timeout_ms);
     pthread_mutex_lock(&self->mu);
-    while (self->st.durable < seq && !self->journal_done &&
+    uint64_t *at = durable ? &self->st.durable : &self->st.journalled;
+    while (*at < seq && !self->journal_done &&
            pthread_cond_timedwait(&self->progress, &self->mu, &dl) == 0) {
     }
-    uint64_t d = self->st.durable;
+    uint64_t d = *at;
     pthread_mutex_unlock(&self->mu);
     return d;
 }
@@ -452,6 +453,7 @@ uint64_t tix_storage_wait_durable(tix_storage_t *self, uint64_t seq, int64_t tim
 void tix_storage_flow(tix_storage_t *self, tix_storage_flow_t *out)
 {
     pthread_mutex_lock(&self->mu);
+    out->journalled = self->st.journalled;
     out->durable = self->st.durable;
     out->room = self->o.queue_size - self->count;
     out->take_quotes = self->st.journal_ok && !self->st.journal_low && !self->stopping;

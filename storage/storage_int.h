@@ -19,7 +19,7 @@ struct tix_storage_s {
     tix_record_t *jbatch; /* the journal thread's batch */
     size_t head, count;
     bool stopping, journal_done; /* journal_done: journal thread drained and exited */
-    bool urgent;          /* a clock or output record is queued: the journal syncs at once */
+    bool urgent;          /* an output record is queued: the journal syncs at once */
     uint64_t run;         /* first seq of this process: names its publisher's run in the ledger */
     /* Journal state published by the journal thread (under mu). */
     int64_t jday;         /* day of the open segment, -1 before the first */

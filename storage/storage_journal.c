@@ -1,4 +1,4 @@
-/* Storage journal thread: writes queued records to the day's segment in batches, fdatasyncs on a cadence (at once for clock and output records), keeps a space reserve, and moves to journal_fallback when the primary directory fails. */
+/* Storage journal thread: writes queued records to the day's segment in batches, fdatasyncs on a cadence (at once for output records), keeps a space reserve, and moves to journal_fallback when the primary directory fails. */
 #include "storage_int.h"
 #include "tix_err.h"
 #include "tix_journal.h"
@@ -24,7 +24,7 @@ typedef struct {
     uint64_t synced;   /* last seq fdatasync'ed */
     bool failing;      /* the last write or sync failed: retried every 100 ms */
     bool low;          /* no room for the space reserve: the engine holds new quotes */
-    bool urgent;       /* a clock or output record was written: sync now */
+    bool urgent;       /* an output record was written: sync now */
 } s_jstate_t;
 
 static void s_publish(s_jstate_t *js)
@@ -260,6 +260,8 @@ void *tix_storage_journal_main(void *arg)
             s_journal_fail(&js);
         memmove(batch, batch + done, (held - done) * sizeof *batch);
         held -= done;
+        if (done)
+            s_publish(&js); /* journalled: the engine may use these before the sync */
         if (!js.failing && s_sync_due(&js, stop, tix_time_mono_ns()) && s_sync(&js) != 0)
             s_journal_fail(&js);
         s_retry(&js);

@@ -69,13 +69,14 @@ int tix_storage_submit(tix_storage_t *self, tix_record_t *r, uint64_t *seq_out)
 
 /* Highest seq written and fdatasync'ed to the journal: everything up to it is stored. */
 uint64_t tix_storage_durable(tix_storage_t *self);
-/* Waits (at most `timeout_ms`) until tix_storage_durable() >= `seq` or the journal fails;
- * returns the durable seq. */
-uint64_t tix_storage_wait_durable(tix_storage_t *self, uint64_t seq, int64_t timeout_ms);
+/* Waits (at most `timeout_ms`) until record `seq` is durable (`durable`) or journalled
+ * (written: survives kill -9, not a power cut); returns that seq now. */
+uint64_t tix_storage_wait(tix_storage_t *self, uint64_t seq, bool durable, int64_t timeout_ms);
 
 /* What a caller feeding storage needs each turn, in one lock. */
 typedef struct {
-    uint64_t durable; /* as tix_storage_durable() */
+    uint64_t journalled; /* last seq written to the journal (survives kill -9) */
+    uint64_t durable;    /* as tix_storage_durable() (also survives a power cut) */
     size_t room;      /* free records in the queue */
     bool take_quotes; /* the journal writes and has its space reserve: submit new quotes */
 } tix_storage_flow_t;

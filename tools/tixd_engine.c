@@ -14,14 +14,14 @@
 #include <time.h>
 
 #define BATCH 256
-/* Inputs submitted to storage but not yet durable: bounds what a journal outage holds here
- * (the rest waits in the collector's queue, which drops and counts when full). */
-#define MAX_PENDING_QUOTES 16384
+/* Quotes submitted to storage but not yet journalled: as many as the storage queue holds (the
+ * rest waits in the collector's queue, which drops and counts when full). */
+#define MAX_PENDING_QUOTES 65536
 /* Storage queue room left for clocks and outputs: quotes never take it. */
 #define HEADROOM 1024
 
-/* Something waiting until the journal has made record `seq` durable: an input to feed, or
- * an output to publish. */
+/* Something waiting for the journal: an input to feed once record `seq` is journalled, or an
+ * output to publish once it is durable. */
 typedef enum { P_QUOTE, P_CLOCK, P_OUT } s_pkind_t;
 typedef struct {
     uint64_t seq;
@@ -32,6 +32,12 @@ typedef struct {
         tixd_out_t out;
     } u;
 } s_pending_t;
+
+/* A FIFO in seq order, grown when full (the outputs of a catch-up). */
+typedef struct {
+    s_pending_t *v;
+    size_t head, count, cap;
+} s_fifo_t;
 
 struct tixd_engine_s {
     tixd_engine_opts_t o;
@@ -47,8 +53,8 @@ struct tixd_engine_s {
     uint64_t storage_refused_logged;
     int64_t late_ns;      /* engine.late_ms: a tick ready this long after b + grace is withheld */
     bool clock_pending;   /* a CLOCK is journalled but not yet fed: the next waits for it */
-    s_pending_t *pend;    /* ring in seq order, grown when full (outputs of a catch-up) */
-    size_t phead, pcount, pcap, pquotes;
+    s_fifo_t ins, outs;   /* inputs waiting to be journalled, outputs waiting to be durable */
+    size_t pquotes;       /* quotes in `ins` */
     size_t carry_i, carry_n; /* batch[carry_i..carry_n): popped, not yet submitted */
     tixd_in_t batch[BATCH];
 };
@@ -202,7 +208,7 @@ static void s_quote_out(tixd_engine_t *e, const tixd_in_t *in, uint64_t seq)
     w->cached = in->q.cached;
     w->blended = in->q.blended;
     w->volume = in->q.volume;
-    s_publish(e, &m);
+    (void)s_later(e, P_OUT, seq, &m, sizeof m); /* published once durable */
 }
 
 /* Interns the names in this thread's tables: the ids the engine sees are its own. */
@@ -222,7 +228,7 @@ static int s_ids(tixd_engine_t *e, tixd_in_t *in)
     return 0;
 }
 
-/* ---- durability: nothing is fed or published before its journal record is durable ---- */
+/* ---- durability: an input is fed once journalled, an output published once durable ---- */
 
 /* Clocks and outputs wait out a full storage queue briefly (it drains at millions of records
  * a second, and quotes leave HEADROOM for them); only then is one given up, counted. */
@@ -241,32 +247,43 @@ static int s_journal(tixd_engine_t *e, tix_record_t *r, const char *what, uint64
     return rc;
 }
 
-static int s_grow(tixd_engine_t *e)
+static int s_grow(s_fifo_t *f)
 {
-    size_t cap = e->pcap ? e->pcap * 2 : MAX_PENDING_QUOTES + HEADROOM;
+    size_t cap = f->cap ? f->cap * 2 : MAX_PENDING_QUOTES + HEADROOM;
     s_pending_t *p = malloc(cap * sizeof *p);
     if (!p) {
         TIX_SET_ERR(ENOMEM, "out of memory for %zu pending engine events", cap);
         return -1;
     }
-    for (size_t i = 0; i < e->pcount; i++)
-        p[i] = e->pend[(e->phead + i) % e->pcap];
-    free(e->pend);
-    e->pend = p;
-    e->pcap = cap;
-    e->phead = 0;
+    for (size_t i = 0; i < f->count; i++)
+        p[i] = f->v[(f->head + i) % f->cap];
+    free(f->v);
+    f->v = p;
+    f->cap = cap;
+    f->head = 0;
     return 0;
 }
 
-/* Queues an input to feed, or an output to publish, once record `seq` is durable. */
+/* Takes the oldest entry out (a copy: what it causes may queue more). */
+static s_pending_t s_pop(s_fifo_t *f)
+{
+    s_pending_t p = f->v[f->head];
+    f->head = (f->head + 1) % f->cap;
+    f->count--;
+    return p;
+}
+
+/* Queues an input to feed once record `seq` is journalled, or an output to publish once it
+ * is durable. */
 static int s_later(tixd_engine_t *e, s_pkind_t kind, uint64_t seq, const void *u, size_t len)
 {
-    if (e->pcount == e->pcap && s_grow(e) != 0) {
+    s_fifo_t *f = kind == P_OUT ? &e->outs : &e->ins;
+    if (f->count == f->cap && s_grow(f) != 0) {
         tix_error("engine: %s: seq %llu is journalled but will not be used", tix_err(),
                   (unsigned long long)seq);
         return -1;
     }
-    s_pending_t *p = &e->pend[(e->phead + e->pcount++) % e->pcap];
+    s_pending_t *p = &f->v[(f->head + f->count++) % f->cap];
     p->seq = seq;
     p->kind = kind;
     memcpy(&p->u, u, len);
@@ -274,7 +291,7 @@ static int s_later(tixd_engine_t *e, s_pkind_t kind, uint64_t seq, const void *u
     return 0;
 }
 
-/* A durable input (record `seq`), fed to the engine. */
+/* A journalled input (record `seq`), fed to the engine. */
 static void s_feed(tixd_engine_t *e, const tixd_in_t *in, uint64_t seq)
 {
     if (in->reason != TIX_REASON_NONE) {
@@ -317,22 +334,24 @@ static void s_release(tixd_engine_t *e, const tixd_out_t *m)
     s_publish(e, m);
 }
 
-/* Feeds and publishes, in seq order, everything whose record is durable. */
-static void s_drain(tixd_engine_t *e, uint64_t durable)
+/* Feeds, in seq order, the inputs whose records are journalled, and publishes, in seq order,
+ * the outputs whose records are durable. */
+static void s_drain(tixd_engine_t *e, const tix_storage_flow_t *f)
 {
-    while (e->pcount && e->pend[e->phead].seq <= durable) {
-        s_pending_t p = e->pend[e->phead]; /* a copy: feeding queues outputs behind it */
-        e->phead = (e->phead + 1) % e->pcap;
-        e->pcount--;
-        e->pquotes -= p.kind == P_QUOTE;
-        if (p.kind == P_QUOTE)
+    while (e->ins.count && e->ins.v[e->ins.head].seq <= f->journalled) {
+        s_pending_t p = s_pop(&e->ins);
+        if (p.kind == P_QUOTE) {
+            e->pquotes--;
             s_feed(e, &p.u.in, p.seq);
-        else if (p.kind == P_CLOCK)
+        } else {
             s_feed_clock(e, p.u.ns);
-        else
-            s_release(e, &p.u.out);
+        }
     }
-    atomic_store(&e->o.state->engine_pending, e->pcount);
+    while (e->outs.count && e->outs.v[e->outs.head].seq <= f->durable) {
+        s_pending_t p = s_pop(&e->outs);
+        s_release(e, &p.u.out);
+    }
+    atomic_store(&e->o.state->engine_pending, e->ins.count + e->outs.count);
 }
 
 static void s_flow(tixd_engine_t *e, tix_storage_flow_t *f)
@@ -340,7 +359,7 @@ static void s_flow(tixd_engine_t *e, tix_storage_flow_t *f)
     if (e->o.storage)
         tix_storage_flow(e->o.storage, f);
     else
-        *f = (tix_storage_flow_t){UINT64_MAX, SIZE_MAX, true};
+        *f = (tix_storage_flow_t){UINT64_MAX, UINT64_MAX, SIZE_MAX, true};
 }
 
 /* Journals one input. 0 when queued to be fed (or refused for good: counted, never fed); 1
@@ -416,9 +435,13 @@ static int64_t s_wait_ms(tixd_engine_t *e)
 /* Nothing taken this turn: wait for the journal (something is pending) or the clock. */
 static void s_idle(tixd_engine_t *e, const tix_storage_flow_t *f, int64_t wait_ms)
 {
-    if (e->pcount && e->o.storage) {
-        int64_t ms = wait_ms < 10 ? wait_ms : 10;
-        (void)tix_storage_wait_durable(e->o.storage, e->pend[e->phead].seq, ms);
+    int64_t ms = wait_ms < 10 ? wait_ms : 10;
+    if (e->ins.count && e->o.storage) {
+        (void)tix_storage_wait(e->o.storage, e->ins.v[e->ins.head].seq, false, ms);
+        return;
+    }
+    if (e->outs.count && e->o.storage) {
+        (void)tix_storage_wait(e->o.storage, e->outs.v[e->outs.head].seq, true, ms);
         return;
     }
     if (!f->take_quotes)
@@ -431,7 +454,8 @@ static void s_idle(tixd_engine_t *e, const tix_storage_flow_t *f, int64_t wait_m
 static bool s_stopped(tixd_engine_t *e, const tix_storage_flow_t *f, int64_t *give_up)
 {
     bool inputs = e->carry_i < e->carry_n || (f->take_quotes && tixd_queue_depth(e->o.in) > 0);
-    if (!inputs && e->pcount == 0)
+    size_t pending = e->ins.count + e->outs.count;
+    if (!inputs && pending == 0)
         return true;
     int64_t now = tix_time_mono_ns();
     if (!*give_up)
@@ -439,7 +463,7 @@ static bool s_stopped(tixd_engine_t *e, const tix_storage_flow_t *f, int64_t *gi
     if (now < *give_up)
         return false;
     tix_error("engine: stopping with %zu events not durable and %zu inputs not journalled "
-              "(journal: %s): they are not used", e->pcount,
+              "(journal: %s): they are not used", pending,
               e->carry_n - e->carry_i + tixd_queue_depth(e->o.in),
               f->take_quotes ? "slow" : "down");
     return true;
@@ -453,13 +477,13 @@ static void *s_main(void *arg)
         bool stopping = atomic_load(&e->stop);
         tix_storage_flow_t f;
         s_flow(e, &f);
-        s_drain(e, f.durable);
+        s_drain(e, &f);
         int64_t wait = stopping ? 10 : s_wait_ms(e);
-        size_t took = s_take(e, &f, e->pcount || stopping ? 0 : wait);
+        size_t took = s_take(e, &f, e->ins.count || e->outs.count || stopping ? 0 : wait);
         if (!stopping)
             s_clocks(e);
         if (!e->o.storage)
-            s_drain(e, UINT64_MAX);
+            s_drain(e, &f);
         atomic_store(&e->o.state->engine_alive_ns, tix_time_mono_ns());
         if (stopping && !took && s_stopped(e, &f, &give_up))
             break;
@@ -482,7 +506,7 @@ tixd_engine_t *tixd_engine_new(const tixd_engine_opts_t *opts)
     e->names = tix_strtab_new();
     e->pairs = tix_strtab_new();
     tix_engine_sink_t sink = {s_on_tick, s_on_settlement, e};
-    if (!e->last_status || !e->names || !e->pairs || s_grow(e) != 0 ||
+    if (!e->last_status || !e->names || !e->pairs || s_grow(&e->ins) != 0 || s_grow(&e->outs) != 0 ||
         !(e->eng = tix_engine_new(opts->cfg, e->names, &sink)))
         goto fail;
     for (int i = 0; i < opts->cfg->ntiers; i++)
@@ -523,7 +547,8 @@ void tixd_engine_destroy(tixd_engine_t **self_p)
     tix_strtab_destroy(&e->names);
     tix_strtab_destroy(&e->pairs);
     free(e->last_status);
-    free(e->pend);
+    free(e->ins.v);
+    free(e->outs.v);
     free(e);
     *self_p = NULL;
 }
