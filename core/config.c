@@ -155,6 +155,7 @@ static const tix_key_t s_publisher_keys[] = {
  * whose recv_ns is further than max_clock_skew_ms from the clock is refused bad_time. */
 static const tix_key_t s_engine_keys[] = {
     {"grace_ms", TIX_KEY_INT, false, 0, 10000, NULL, NULL},
+    {"late_ms", TIX_KEY_INT, false, 0, 3600000, NULL, NULL},
     {"max_clock_skew_ms", TIX_KEY_INT, false, 100, 3600000, NULL, NULL},
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
@@ -163,6 +164,8 @@ static const tix_key_t s_storage_keys[] = {
     {"journal_dir", TIX_KEY_STRING, false, 1, 4095, NULL, NULL},
     {"flush_ms", TIX_KEY_INT, false, 10, 3600000, NULL, NULL},
     {"fsync_ms", TIX_KEY_INT, false, 0, 3600000, NULL, NULL},
+    {"journal_fallback", TIX_KEY_STRING, false, 1, 4095, NULL, NULL},
+    {"journal_reserve_kb", TIX_KEY_INT, false, 0, 1048576, NULL, NULL},
     {NULL, 0, false, 0, 0, NULL, NULL},
 };
 static const tix_key_t s_log_keys[] = {

@@ -59,6 +59,43 @@ int tix_journal_list(const char *dir, int64_t **days, size_t *n)
     return tix_day_list(dir, ".journal", days, n);
 }
 
+int tix_journal_days(const char *const *dirs, size_t ndirs, const char *suffix, int64_t **days,
+                     size_t *n)
+{
+    *days = NULL;
+    *n = 0;
+    for (size_t d = 0; d < ndirs; d++) {
+        int64_t *more;
+        size_t m;
+        if (tix_day_list(dirs[d], suffix, &more, &m) != 0)
+            goto fail;
+        int64_t *all = realloc(*days, (*n + m + 1) * sizeof *all);
+        if (!all) {
+            free(more);
+            TIX_SET_ERR(ENOMEM, "out of memory listing %s", dirs[d]);
+            goto fail;
+        }
+        if (m)
+            memcpy(all + *n, more, m * sizeof *more);
+        free(more);
+        *days = all;
+        *n += m;
+    }
+    if (*n)
+        qsort(*days, *n, sizeof **days, s_cmp_day);
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) /* a day with a part in each directory, once */
+        if (k == 0 || (*days)[k - 1] != (*days)[i])
+            (*days)[k++] = (*days)[i];
+    *n = k;
+    return 0;
+fail:
+    free(*days);
+    *days = NULL;
+    *n = 0;
+    return -1;
+}
+
 int tix_day_list(const char *dir, const char *suffix, int64_t **days, size_t *n)
 {
     *days = NULL;
@@ -389,6 +426,8 @@ int tix_journal_recover(const char *path, int64_t day, tix_journal_info_t *info)
     tix_record_t r;
     int rc;
     while ((rc = tix_jreader_next(rd, UINT64_MAX, &r)) == 1) {
+        if (r.seq == 0)
+            continue; /* the publish ledger takes no place in the sequence */
         if (info->records++ == 0)
             info->first_seq = r.seq;
         info->last_seq = r.seq;
@@ -409,6 +448,8 @@ struct tix_journal_s {
     uint8_t *buf;
     size_t pending;
     uint64_t size;
+    uint64_t alloc_end; /* bytes of the file known to be allocated (fallocate) */
+    bool no_falloc;     /* the filesystem cannot preallocate: no reserve */
 };
 
 static int s_sync_dir(const char *dir)
@@ -423,6 +464,26 @@ static int s_sync_dir(const char *dir)
     return close(fd);
 }
 
+/* Opens (recovering it first) the segment file of `self->day` in `dir` for appending. */
+static int s_open_file(tix_journal_t *self, const char *dir, tix_journal_info_t *info)
+{
+    char path[sizeof self->path];
+    if (tix_day_path(dir, self->day, ".journal", path, sizeof path) != 0 ||
+        tix_journal_recover(path, self->day, info) != 0 || s_sync_dir(dir) != 0)
+        return -1;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) {
+        TIX_SET_ERR(errno, "journal %s: cannot open for appending: %s", path, strerror(errno));
+        return -1;
+    }
+    if (self->fd >= 0)
+        close(self->fd);
+    self->fd = fd;
+    memcpy(self->path, path, sizeof path);
+    self->size = self->alloc_end = info->end;
+    return 0;
+}
+
 tix_journal_t *tix_journal_open(const char *dir, int64_t day, tix_journal_info_t *info)
 {
     tix_journal_t *self = calloc(1, sizeof *self);
@@ -433,21 +494,45 @@ tix_journal_t *tix_journal_open(const char *dir, int64_t day, tix_journal_info_t
     }
     self->fd = -1;
     self->day = day;
-    if (tix_day_path(dir, day, ".journal", self->path, sizeof self->path) != 0 ||
-        tix_journal_recover(self->path, day, info) != 0 || s_sync_dir(dir) != 0) {
+    if (s_open_file(self, dir, info) != 0) {
         tix_journal_destroy(&self);
         return NULL;
     }
-    self->fd = open(self->path, O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (self->fd < 0) {
-        TIX_SET_ERR(errno, "journal %s: cannot open for appending: %s", self->path,
-                    strerror(errno));
-        tix_journal_destroy(&self);
-        return NULL;
-    }
-    self->size = info->end;
     return self;
 }
+
+int tix_journal_move(tix_journal_t *self, const char *dir, tix_journal_info_t *info)
+{
+    return s_open_file(self, dir, info);
+}
+
+int tix_journal_reserve(tix_journal_t *self, uint64_t bytes)
+{
+    uint64_t end = self->size + self->pending;
+    if (self->no_falloc || bytes == 0 || self->alloc_end >= end + bytes / 2)
+        return 0;
+    if (fallocate(self->fd, FALLOC_FL_KEEP_SIZE, (off_t)self->size, (off_t)(end - self->size + bytes)) == 0) {
+        self->alloc_end = end + bytes;
+        return 0;
+    }
+    if (errno == EOPNOTSUPP || errno == ENOSYS) {
+        tix_warn("journal %s: the filesystem cannot preallocate: no space reserve (a full disk "
+                 "stops the journal at once)", self->path);
+        self->no_falloc = true;
+        return 0;
+    }
+    TIX_SET_ERR(errno, "journal %s: cannot reserve %llu bytes: %s", self->path,
+                (unsigned long long)bytes, strerror(errno));
+    return errno == ENOSPC || errno == EDQUOT ? 1 : -1;
+}
+
+uint64_t tix_journal_reserved(const tix_journal_t *self)
+{
+    uint64_t end = self->size + self->pending;
+    return self->alloc_end > end ? self->alloc_end - end : 0;
+}
+
+const char *tix_journal_path(const tix_journal_t *self) { return self->path; }
 
 void tix_journal_destroy(tix_journal_t **self_p)
 {
@@ -487,6 +572,7 @@ int tix_journal_flush(tix_journal_t *self)
         return 0;
     if (s_write_all(self->fd, self->buf, self->pending, self->path) != 0) {
         int saved = tix_err_code();
+        self->alloc_end = self->size; /* cutting back frees the preallocation too */
         if (ftruncate(self->fd, (off_t)self->size) != 0)
             tix_error("journal %s: cannot cut a partial write back to %llu: %s", self->path,
                       (unsigned long long)self->size, strerror(errno));

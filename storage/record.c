@@ -61,6 +61,7 @@ int64_t tix_record_time(const tix_record_t *r)
     case TIX_REC_CLOCK: return r->u.clock.ns;
     case TIX_REC_TICK: return r->u.tick.ts_ns;
     case TIX_REC_SETTLE: return r->u.settle.s.ts_ns;
+    case TIX_REC_PUBLISHED: return r->u.pub.ts_ns;
     }
     return 0;
 }
@@ -133,6 +134,13 @@ int tix_record_encode(const tix_record_t *r, uint8_t *buf)
         break;
     }
     case TIX_REC_SETTLE: s_enc_settle(&w, &r->u.settle); break;
+    case TIX_REC_PUBLISHED:
+        s_put(&w, r->u.pub.channel_seq, 8);
+        s_put(&w, r->u.pub.rec_seq, 8);
+        s_put(&w, r->u.pub.run, 8);
+        s_put(&w, (uint64_t)r->u.pub.ts_ns, 8);
+        s_put(&w, r->u.pub.rec_kind, 1);
+        break;
     default: TIX_SET_ERR(EINVAL, "record kind %d is unknown", (int)r->kind); return -1;
     }
     return (int)w.n;
@@ -206,6 +214,15 @@ int tix_record_decode(const uint8_t *buf, size_t len, tix_record_t *r)
         break;
     case TIX_REC_TICK: s_dec_tick(&rd, &r->u.tick); break;
     case TIX_REC_SETTLE: s_dec_settle(&rd, &r->u.settle); break;
+    case TIX_REC_PUBLISHED:
+        r->u.pub.channel_seq = s_get(&rd, 8);
+        r->u.pub.rec_seq = s_get(&rd, 8);
+        r->u.pub.run = s_get(&rd, 8);
+        r->u.pub.ts_ns = (int64_t)s_get(&rd, 8);
+        r->u.pub.rec_kind = (uint8_t)s_get(&rd, 1);
+        if (r->u.pub.rec_kind < TIX_REC_QUOTE || r->u.pub.rec_kind > TIX_REC_SETTLE)
+            rd.bad = 1;
+        break;
     default: rd.bad = 1;
     }
     if (rd.bad || rd.n != len) {

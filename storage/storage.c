@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define JBATCH 400 /* records per journal write: fits the writer's buffer, so none is lost */
+#define JBATCH TIX_STORAGE_JBATCH
 
 static int s_str_opt(const tix_config_t *cfg, const char *path, char *out, size_t len)
 {
@@ -39,6 +39,10 @@ int tix_storage_opts_from_config(const tix_config_t *cfg, tix_storage_opts_t *o)
     o->batch_rows = TIX_STORAGE_BATCH;
     o->block_when_full = true;
     o->retry_ms = 1000;
+    o->reserve_kb = TIX_STORAGE_RESERVE_KB;
+    if (s_str_opt(cfg, "storage.journal_fallback", o->journal_fallback,
+                  sizeof o->journal_fallback) < 0)
+        return -1;
     int a = s_str_opt(cfg, "storage.archive_dir", o->archive_dir, sizeof o->archive_dir);
     int j = s_str_opt(cfg, "storage.journal_dir", o->journal_dir, sizeof o->journal_dir);
     if (a < 0 || j < 0)
@@ -54,6 +58,7 @@ int tix_storage_opts_from_config(const tix_config_t *cfg, tix_storage_opts_t *o)
     }
     o->flush_ms = tix_config_int(cfg, "storage.flush_ms", o->flush_ms);
     o->fsync_ms = tix_config_int(cfg, "storage.fsync_ms", o->fsync_ms);
+    o->reserve_kb = tix_config_int(cfg, "storage.journal_reserve_kb", o->reserve_kb);
     return 0;
 }
 
@@ -104,6 +109,22 @@ void tix_storage_fail(tix_storage_t *self, bool journal, const char *msg)
     tix_error("storage: %s", msg);
 }
 
+void tix_storage_low(tix_storage_t *self, const char *msg)
+{
+    pthread_mutex_lock(&self->mu);
+    snprintf(self->st.last_error, sizeof self->st.last_error, "%s", msg);
+    self->st.journal_lows++;
+    pthread_mutex_unlock(&self->mu);
+    tix_error("storage: %s", msg);
+}
+
+const char *tix_storage_jdir(const tix_storage_t *self, int part)
+{
+    if (part == 0)
+        return self->o.journal_dir;
+    return self->o.journal_fallback[0] ? self->o.journal_fallback : NULL;
+}
+
 /* ---------------------------------------------------------------- start-up */
 
 static int s_mkdirs(const char *path)
@@ -124,30 +145,37 @@ static int s_mkdirs(const char *path)
     }
 }
 
-/* The last seq ever journalled: from the last active segment (recovered, so a torn tail is
- * cut) or else the newest sealed one, so numbering continues across restarts. */
-static int s_last_seq(tix_storage_t *self, const int64_t *days, size_t n, uint64_t *last)
+/* Recovers every active part of `days` (a torn tail is cut) and returns the highest seq. */
+static int s_recover_parts(tix_storage_t *self, const int64_t *days, size_t n, uint64_t *last)
 {
     char path[4200];
-    *last = 0;
-    for (size_t i = 0; i < n; i++) {
-        tix_journal_info_t info;
-        if (tix_day_path(self->o.journal_dir, days[i], ".journal", path, sizeof path) != 0 ||
-            tix_journal_recover(path, days[i], &info) != 0)
-            return -1;
-        if (info.records && info.last_seq > *last)
-            *last = info.last_seq;
-    }
-    DIR *d = opendir(self->o.journal_dir);
-    struct dirent *e;
-    int64_t newest = -1;
-    while (d && (e = readdir(d)) != NULL) {
-        int64_t day = tix_day_parse(e->d_name, ".journal.done");
-        newest = day > newest ? day : newest;
-    }
-    if (d)
-        closedir(d);
-    if (newest < 0 || tix_day_path(self->o.journal_dir, newest, ".journal.done", path, sizeof path))
+    struct stat sb;
+    for (int part = 0; part < 2 && tix_storage_jdir(self, part); part++)
+        for (size_t i = 0; i < n; i++) {
+            tix_journal_info_t info;
+            if (tix_day_path(tix_storage_jdir(self, part), days[i], ".journal", path, sizeof path) != 0)
+                return -1;
+            if (stat(path, &sb) != 0)
+                continue; /* a day with a part in the other directory only */
+            if (tix_journal_recover(path, days[i], &info) != 0)
+                return -1;
+            if (info.records && info.last_seq > *last)
+                *last = info.last_seq;
+        }
+    return 0;
+}
+
+/* The highest seq of the newest sealed segment in `dir`, if any, into *last. */
+static int s_last_done(const char *dir, uint64_t *last)
+{
+    char path[4200];
+    int64_t *days;
+    size_t n;
+    if (tix_day_list(dir, ".journal.done", &days, &n) != 0)
+        return -1;
+    int64_t newest = n ? days[n - 1] : -1;
+    free(days);
+    if (newest < 0 || tix_day_path(dir, newest, ".journal.done", path, sizeof path))
         return 0;
     tix_jreader_t *rd = tix_jreader_open(path, newest);
     tix_record_t r;
@@ -158,31 +186,51 @@ static int s_last_seq(tix_storage_t *self, const int64_t *days, size_t n, uint64
     return rc < 0 ? -1 : 0;
 }
 
+/* The last seq ever journalled: from the active segments (recovered, so a torn tail is
+ * cut) or else the newest sealed ones, in both directories, so numbering continues across
+ * restarts. */
+static int s_last_seq(tix_storage_t *self, const int64_t *days, size_t n, uint64_t *last)
+{
+    *last = 0;
+    if (s_recover_parts(self, days, n, last) != 0)
+        return -1;
+    for (int part = 0; part < 2 && tix_storage_jdir(self, part); part++)
+        if (s_last_done(tix_storage_jdir(self, part), last) != 0)
+            return -1;
+    return 0;
+}
+
 static int s_recover(tix_storage_t *self)
 {
     int64_t *days;
     size_t n;
+    const char *dirs[2] = {self->o.journal_dir, tix_storage_jdir(self, 1)};
     if (s_mkdirs(self->o.journal_dir) != 0 || s_mkdirs(self->o.archive_dir) != 0 ||
-        tix_journal_list(self->o.journal_dir, &days, &n) != 0)
+        (dirs[1] && s_mkdirs(dirs[1]) != 0) ||
+        tix_journal_days(dirs, dirs[1] ? 2 : 1, ".journal", &days, &n) != 0)
         return -1;
+    struct stat a, b;
+    if (dirs[1] && stat(dirs[0], &a) == 0 && stat(dirs[1], &b) == 0 && a.st_dev == b.st_dev)
+        tix_warn("storage: journal_fallback %s is on the same filesystem as journal_dir %s: "
+                 "it fills with it", dirs[1], dirs[0]);
     uint64_t last = 0;
     int rc = s_last_seq(self, days, n, &last);
     self->st.submitted = self->st.journalled = self->st.durable = last;
+    self->run = last + 1;
     self->st.archived = n ? 0 : last; /* sealed days are archived already */
     self->first_day = n ? days[0] : -1;
     self->jday = n ? days[n - 1] : -1;
     if (n)
-        tix_info("storage: journal %s: %zu open day(s) from seq %llu; the archive is rebuilt "
-                 "from them", self->o.journal_dir, n, (unsigned long long)last);
+        tix_info("storage: journal %s%s%s: %zu open day(s) from seq %llu; the archive is rebuilt "
+                 "from them", self->o.journal_dir, dirs[1] ? " and " : "", dirs[1] ? dirs[1] : "",
+                 n, (unsigned long long)last);
     free(days);
     return rc;
 }
 
-static void *s_journal_main(void *arg);
-
 static int s_start(tix_storage_t *self)
 {
-    if (pthread_create(&self->jthread, NULL, s_journal_main, self) != 0) {
+    if (pthread_create(&self->jthread, NULL, tix_storage_journal_main, self) != 0) {
         TIX_SET_ERR(EAGAIN, "cannot start the journal thread");
         return -1;
     }
@@ -299,7 +347,11 @@ int tix_storage_submit(tix_storage_t *self, tix_record_t *r, uint64_t *seq_out)
     while (self->count == self->o.queue_size && self->o.block_when_full && !self->stopping)
         pthread_cond_wait(&self->not_full, &self->mu);
     if (self->stopping || self->count == self->o.queue_size) {
-        self->st.refused++;
+        /* A full queue is "try again": counting it would count a caller's retries, not records. */
+        if (self->stopping)
+            self->st.refused++;
+        else
+            self->st.queue_full++;
         pthread_mutex_unlock(&self->mu);
         TIX_SET_ERR(self->stopping ? ESHUTDOWN : EAGAIN, "storage: %s; record refused",
                     self->stopping ? "stopping" : "queue full");
@@ -307,11 +359,32 @@ int tix_storage_submit(tix_storage_t *self, tix_record_t *r, uint64_t *seq_out)
     }
     r->seq = ++self->st.submitted;
     self->ring[(self->head + self->count++) % self->o.queue_size] = *r;
+    if (r->kind == TIX_REC_TICK || r->kind == TIX_REC_SETTLE)
+        self->urgent = true; /* the engine publishes outputs once they are durable */
     if (seq_out)
         *seq_out = r->seq;
     pthread_cond_signal(&self->not_empty);
     pthread_mutex_unlock(&self->mu);
     return 0;
+}
+
+int tix_storage_published(tix_storage_t *self, uint64_t channel_seq, uint64_t rec_seq,
+                          tix_rec_kind_t rec_kind, int64_t ts_ns)
+{
+    tix_record_t r = {.kind = TIX_REC_PUBLISHED};
+    r.u.pub = (tix_rec_pub_t){channel_seq, rec_seq, self->run, ts_ns, (uint8_t)rec_kind};
+    pthread_mutex_lock(&self->mu);
+    bool room = self->count < self->o.queue_size && !self->stopping;
+    if (room)
+        self->ring[(self->head + self->count++) % self->o.queue_size] = r; /* seq 0 */
+    else
+        self->st.ledger_dropped++;
+    pthread_cond_signal(&self->not_empty);
+    pthread_mutex_unlock(&self->mu);
+    if (!room)
+        TIX_SET_ERR(EAGAIN, "storage: queue full; publish ledger entry for channel_seq %llu dropped",
+                    (unsigned long long)channel_seq);
+    return room ? 0 : -1;
 }
 
 int tix_storage_quote(tix_storage_t *self, const tix_quote_t *q, const char *provider,
@@ -363,6 +436,30 @@ uint64_t tix_storage_durable(tix_storage_t *self)
     return d;
 }
 
+uint64_t tix_storage_wait(tix_storage_t *self, uint64_t seq, bool durable, int64_t timeout_ms)
+{
+    struct timespec dl;
+    tix_storage_deadline(&dl, timeout_ms);
+    pthread_mutex_lock(&self->mu);
+    uint64_t *at = durable ? &self->st.durable : &self->st.journalled;
+    while (*at < seq && !self->journal_done &&
+           pthread_cond_timedwait(&self->progress, &self->mu, &dl) == 0) {
+    }
+    uint64_t d = *at;
+    pthread_mutex_unlock(&self->mu);
+    return d;
+}
+
+void tix_storage_flow(tix_storage_t *self, tix_storage_flow_t *out)
+{
+    pthread_mutex_lock(&self->mu);
+    out->journalled = self->st.journalled;
+    out->durable = self->st.durable;
+    out->room = self->o.queue_size - self->count;
+    out->take_quotes = self->st.journal_ok && !self->st.journal_low && !self->stopping;
+    pthread_mutex_unlock(&self->mu);
+}
+
 static int s_wait(tix_storage_t *self, int64_t timeout_ms, bool archived)
 {
     struct timespec dl;
@@ -408,163 +505,23 @@ int tix_storage_metrics(tix_storage_t *self, char *buf, size_t len)
     int n = snprintf(buf, len,
                      "tix_storage_submitted_seq %llu\ntix_storage_journalled_seq %llu\n"
                      "tix_storage_durable_seq %llu\ntix_storage_archived_seq %llu\n"
-                     "tix_storage_refused_total %llu\ntix_storage_journal_errors_total %llu\n"
+                     "tix_storage_refused_total %llu\ntix_storage_queue_full_total %llu\n"
+                     "tix_storage_journal_errors_total %llu\n"
                      "tix_storage_archive_errors_total %llu\ntix_storage_days_closed_total %llu\n"
                      "tix_storage_queue_depth %zu\ntix_storage_journal_up %d\n"
+                     "tix_storage_journal_low %d\ntix_storage_journal_low_total %llu\n"
+                     "tix_storage_journal_fallback %d\ntix_storage_journal_fallback_total %llu\n"
+                     "tix_storage_ledger_dropped_total %llu\n"
                      "tix_storage_archive_up %d\n# last error: %s\n",
                      (unsigned long long)s.submitted, (unsigned long long)s.journalled,
                      (unsigned long long)s.durable, (unsigned long long)s.archived,
-                     (unsigned long long)s.refused, (unsigned long long)s.journal_errors,
+                     (unsigned long long)s.refused, (unsigned long long)s.queue_full,
+                     (unsigned long long)s.journal_errors,
                      (unsigned long long)s.archive_errors, (unsigned long long)s.days_closed,
-                     s.queue_depth, s.journal_ok, s.archive_ok, *s.last_error ? s.last_error : "none");
+                     s.queue_depth, s.journal_ok, s.journal_low, (unsigned long long)s.journal_lows,
+                     s.journal_fallback, (unsigned long long)s.journal_moves,
+                     (unsigned long long)s.ledger_dropped, s.archive_ok,
+                     *s.last_error ? s.last_error : "none");
     return n < 0 || (size_t)n >= len ? -1 : n;
 }
 
-/* ---------------------------------------------------------------- journal thread */
-
-typedef struct {
-    tix_storage_t *s;
-    tix_journal_t *j;
-    int64_t last_sync;
-    uint64_t appended;   /* last seq in the writer (buffer or file) */
-    uint64_t written;    /* last seq written (page cache) */
-    uint64_t synced;     /* last seq fdatasync'ed */
-    bool failing;
-} s_jstate_t;
-
-static void s_publish(s_jstate_t *js)
-{
-    pthread_mutex_lock(&js->s->mu);
-    js->s->st.journalled = js->written;
-    js->s->st.durable = js->synced;
-    js->s->jday = js->j ? tix_journal_day(js->j) : js->s->jday;
-    js->s->jsize = js->j ? tix_journal_size(js->j) : 0;
-    if (!js->failing)
-        js->s->st.journal_ok = true;
-    pthread_cond_broadcast(&js->s->progress);
-    pthread_mutex_unlock(&js->s->mu);
-}
-
-static int s_flush(s_jstate_t *js)
-{
-    if (js->j && tix_journal_flush(js->j) != 0)
-        return -1;
-    js->written = js->appended;
-    return 0;
-}
-
-static int s_sync(s_jstate_t *js)
-{
-    if (js->j && js->synced < js->written && tix_journal_sync(js->j) != 0)
-        return -1;
-    js->synced = js->written;
-    js->last_sync = tix_time_mono_ns();
-    return 0;
-}
-
-/* Seals the current segment (everything written and synced) and opens `day`'s. */
-static int s_switch_day(s_jstate_t *js, int64_t day)
-{
-    if (s_flush(js) != 0 || s_sync(js) != 0)
-        return -1;
-    tix_journal_info_t info;
-    tix_journal_t *next = tix_journal_open(js->s->o.journal_dir, day, &info);
-    if (!next)
-        return -1;
-    tix_journal_destroy(&js->j);
-    js->j = next;
-    s_publish(js); /* the archive thread learns the old day is sealed */
-    return 0;
-}
-
-/* Appends and writes one batch; *done counts the records now in the writer (even if the
- * final write failed: they stay buffered and are retried, never appended twice). */
-static int s_write_batch(s_jstate_t *js, const tix_record_t *batch, size_t n, size_t *done)
-{
-    *done = 0;
-    for (size_t i = 0; i < n; i++) {
-        int64_t day = tix_day_of(tix_record_time(&batch[i]));
-        int64_t cur = js->j ? tix_journal_day(js->j) : js->s->jday;
-        if (day < cur)
-            day = cur; /* days never go back: a straggler joins the open day */
-        if ((!js->j || day != tix_journal_day(js->j)) && s_switch_day(js, day) != 0)
-            return -1;
-        if (tix_journal_append(js->j, &batch[i]) != 0)
-            return -1;
-        js->appended = batch[i].seq;
-        *done = i + 1;
-    }
-    return s_flush(js);
-}
-
-static size_t s_take(tix_storage_t *self, tix_record_t *batch, size_t room)
-{
-    size_t n = 0;
-    while (n < room && self->count > 0) {
-        batch[n++] = self->ring[self->head];
-        self->head = (self->head + 1) % self->o.queue_size;
-        self->count--;
-    }
-    if (n)
-        pthread_cond_broadcast(&self->not_full);
-    return n;
-}
-
-static void s_journal_fail(s_jstate_t *js)
-{
-    if (!js->failing) {
-        char m[600];
-        snprintf(m, sizeof m, "journal: %s; records wait in memory, retrying", tix_err());
-        tix_storage_fail(js->s, true, m);
-    }
-    js->failing = true;
-}
-
-static void *s_journal_main(void *arg)
-{
-    s_jstate_t js = {arg, NULL, tix_time_mono_ns(), 0, 0, 0, false};
-    tix_storage_t *self = js.s;
-    js.appended = js.written = js.synced = self->st.durable;
-    if (self->jday >= 0 && s_switch_day(&js, self->jday) != 0)
-        s_journal_fail(&js);
-    tix_record_t *batch = self->jbatch;
-    size_t held = 0; /* records taken but not yet in the writer, at batch[0..held) */
-    for (int64_t backoff = 0;; backoff = js.failing ? 100 : 0) {
-        if (backoff)
-            nanosleep(&(struct timespec){0, backoff * TIX_NS_PER_MS}, NULL);
-        pthread_mutex_lock(&self->mu);
-        if (self->count == 0 && !held && !self->stopping) {
-            struct timespec dl;
-            tix_storage_deadline(&dl, self->o.fsync_ms > 0 ? self->o.fsync_ms : 100);
-            pthread_cond_timedwait(&self->not_empty, &self->mu, &dl);
-        }
-        if (!js.failing)
-            held += s_take(self, batch + held, JBATCH - held);
-        bool stop = self->stopping && self->count == 0 && !held;
-        pthread_mutex_unlock(&self->mu);
-        if (js.failing && s_flush(&js) == 0)
-            js.failing = false; /* the buffered records went out: space is back */
-        size_t done = 0;
-        if (held && !js.failing && s_write_batch(&js, batch, held, &done) != 0)
-            s_journal_fail(&js);
-        memmove(batch, batch + done, (held - done) * sizeof *batch);
-        held -= done;
-        int64_t now = tix_time_mono_ns();
-        if (!js.failing && (self->o.fsync_ms == 0 || stop ||
-                            now - js.last_sync >= self->o.fsync_ms * TIX_NS_PER_MS) &&
-            s_sync(&js) != 0)
-            s_journal_fail(&js);
-        s_publish(&js);
-        if (stop || (self->stopping && js.failing))
-            break;
-    }
-    if (js.failing)
-        tix_error("storage: journal: stopping with records not journalled (last journalled "
-                  "seq %llu): %s", (unsigned long long)js.written, tix_err());
-    tix_journal_destroy(&js.j);
-    pthread_mutex_lock(&self->mu);
-    self->journal_done = true;
-    pthread_cond_broadcast(&self->progress);
-    pthread_mutex_unlock(&self->mu);
-    return NULL;
-}

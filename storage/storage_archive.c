@@ -17,6 +17,7 @@ typedef struct {
     tix_storage_t *s;
     tix_archive_meta_t meta;
     int64_t day; /* day being archived, -1 none yet */
+    int part;    /* the part being read: 0 journal_dir, 1 journal_fallback */
     tix_archive_t *ar;
     tix_jreader_t *rd;
     uint64_t added, rows; /* last seq added; rows added to this day's file */
@@ -41,13 +42,34 @@ static void s_fail(s_astate_t *a, const char *what)
     a->retry_at = tix_time_mono_ns() + a->backoff_ms * TIX_NS_PER_MS;
 }
 
+/* The path of `part` of the day's segment with `suffix`; false if there is none. */
+static bool s_part(const s_astate_t *a, int part, const char *suffix, char *path, size_t len)
+{
+    const char *dir = tix_storage_jdir(a->s, part);
+    FILE *f = dir && tix_day_path(dir, a->day, suffix, path, len) == 0 ? fopen(path, "r") : NULL;
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
+/* Reads the day's part `part` from its start. */
+static int s_open_part(s_astate_t *a, int part)
+{
+    char path[4200];
+    if (!s_part(a, part, ".journal", path, sizeof path) &&
+        tix_day_path(tix_storage_jdir(a->s, part), a->day, ".journal", path, sizeof path) != 0)
+        return -1;
+    tix_jreader_destroy(&a->rd);
+    a->part = part;
+    a->rd = tix_jreader_open(path, a->day);
+    return a->rd ? 0 : -1;
+}
+
 static int s_open_day(s_astate_t *a)
 {
     char path[4200];
-    if (tix_day_path(a->s->o.journal_dir, a->day, ".journal", path, sizeof path) != 0)
-        return -1;
-    a->rd = tix_jreader_open(path, a->day);
-    if (!a->rd)
+    /* The primary part comes first; a day wholly in the fallback has no primary file. */
+    if (s_open_part(a, s_part(a, 0, ".journal", path, sizeof path) ? 0 : 1) != 0)
         return -1;
     a->ar = tix_archive_create(a->s->o.archive_dir, a->day, &a->meta, a->s->o.batch_rows);
     if (!a->ar)
@@ -88,6 +110,8 @@ static int s_follow(s_astate_t *a, uint64_t limit)
         int rc = tix_jreader_next(a->rd, limit, &r);
         if (rc <= 0)
             return rc == 0 ? 1 : -1;
+        if (r.kind == TIX_REC_PUBLISHED)
+            continue; /* the publish ledger stays in the journal */
         if (tix_archive_add(a->ar, &r) != 0)
             return -1;
         a->added = r.seq;
@@ -101,7 +125,8 @@ static int64_t s_next_day(s_astate_t *a, int64_t jday)
 {
     int64_t *days, next = jday;
     size_t n;
-    if (tix_journal_list(a->s->o.journal_dir, &days, &n) != 0)
+    const char *dirs[2] = {a->s->o.journal_dir, tix_storage_jdir(a->s, 1)};
+    if (tix_journal_days(dirs, dirs[1] ? 2 : 1, ".journal", &days, &n) != 0)
         return jday;
     for (size_t i = 0; i < n; i++)
         if (days[i] > a->day && days[i] < next)
@@ -121,12 +146,15 @@ static int s_close_day(s_astate_t *a, int64_t jday)
     tix_jreader_destroy(&a->rd);
     if (tix_archive_compress(path) != 0)
         return -1;
-    if (tix_day_path(a->s->o.journal_dir, a->day, ".journal", jpath, sizeof jpath) != 0 ||
-        tix_day_path(a->s->o.journal_dir, a->day, ".journal.done", done, sizeof done) != 0)
-        return -1;
-    if (rename(jpath, done) != 0 || tix_sync_dir_of(done) != 0) {
-        TIX_SET_ERR(errno, "journal %s: cannot retire as %s: %s", jpath, done, strerror(errno));
-        return -1;
+    for (int part = 0; part < 2; part++) {
+        if (!s_part(a, part, ".journal", jpath, sizeof jpath))
+            continue;
+        if (tix_day_path(tix_storage_jdir(a->s, part), a->day, ".journal.done", done, sizeof done) != 0)
+            return -1;
+        if (rename(jpath, done) != 0 || tix_sync_dir_of(done) != 0) {
+            TIX_SET_ERR(errno, "journal %s: cannot retire as %s: %s", jpath, done, strerror(errno));
+            return -1;
+        }
     }
     tix_info("storage: day closed: %s (%llu rows, compressed and verified); journal kept as %s",
              path, (unsigned long long)a->rows, done);
@@ -155,6 +183,7 @@ static int s_step(s_astate_t *a)
     pthread_mutex_lock(&s->mu);
     int64_t jday = s->jday;
     uint64_t jsize = s->jsize;
+    int jpart = s->jpart;
     bool done = s->journal_done;
     if (a->day < 0)
         a->day = s->first_day >= 0 ? s->first_day : jday;
@@ -176,9 +205,16 @@ static int s_step(s_astate_t *a)
         s_fail(a, "cannot open the day");
         return 0;
     }
-    int caught = s_follow(a, a->day < jday ? UINT64_MAX : jsize);
+    bool active = a->day == jday && a->part == jpart; /* the part the journal writes */
+    int caught = s_follow(a, active ? jsize : UINT64_MAX);
     if (caught < 0) {
         s_fail(a, "cannot append");
+        return 0;
+    }
+    char fb[4200];
+    if (caught && !active && a->part == 0 && s_part(a, 1, ".journal", fb, sizeof fb)) {
+        if (s_open_part(a, 1) != 0) /* the primary part is sealed: its fallback part follows */
+            s_fail(a, "cannot open the fallback part");
         return 0;
     }
     if (caught && a->day < jday) {

@@ -21,6 +21,10 @@ int64_t tix_day_parse(const char *name, const char *suffix);
 /* Days of the files "tix-YYYYMMDD<suffix>" in `dir`, ascending; the caller frees *days. */
 int tix_day_list(const char *dir, const char *suffix, int64_t **days, size_t *n)
     __attribute__((warn_unused_result));
+/* Days of the files "tix-YYYYMMDD<suffix>" in any of `dirs` (the journal and its fallback),
+ * ascending, each once. The caller frees *days. -1 with tix_err(). */
+int tix_journal_days(const char *const *dirs, size_t ndirs, const char *suffix, int64_t **days,
+                     size_t *n) __attribute__((warn_unused_result));
 /* Days of the active segments (tix-*.journal, not *.done) in `dir`, ascending. The caller
  * frees *days. -1 with tix_err() if the directory cannot be read. */
 int tix_journal_list(const char *dir, int64_t **days, size_t *n) __attribute__((warn_unused_result));
@@ -52,6 +56,18 @@ int tix_journal_append(tix_journal_t *self, const tix_record_t *r) __attribute__
 int tix_journal_flush(tix_journal_t *self) __attribute__((warn_unused_result));
 /* fdatasync: survives power loss from here. */
 int tix_journal_sync(tix_journal_t *self) __attribute__((warn_unused_result));
+/* Keeps about `bytes` allocated past what is written (fallocate, FALLOC_FL_KEEP_SIZE), so that
+ * writes into that reserve cannot fail with ENOSPC. 0 when reserved (or when the filesystem
+ * cannot preallocate: logged once, no reserve); 1 when the disk has no room for it (what was
+ * reserved before is still there: tix_journal_reserved); -1 with tix_err() on another error. */
+int tix_journal_reserve(tix_journal_t *self, uint64_t bytes) __attribute__((warn_unused_result));
+/* Bytes still preallocated past the written and buffered records. */
+uint64_t tix_journal_reserved(const tix_journal_t *self);
+/* Continues this day's segment in directory `dir` (recovering or creating its file there),
+ * keeping the buffered records, which the next flush writes there (the journal fallback). */
+int tix_journal_move(tix_journal_t *self, const char *dir, tix_journal_info_t *info)
+    __attribute__((warn_unused_result));
+const char *tix_journal_path(const tix_journal_t *self);
 /* Bytes in the file (header included), always on a record boundary. */
 uint64_t tix_journal_size(const tix_journal_t *self);
 /* Bytes still buffered (not yet written). */

@@ -17,7 +17,11 @@
 #define TIX_REC_PAYLOAD_MAX 512
 #define TIX_REC_HEADER_SIZE 8 /* u32 payload length, u32 CRC32C of the payload */
 
-typedef enum { TIX_REC_QUOTE = 1, TIX_REC_CLOCK = 2, TIX_REC_TICK = 3, TIX_REC_SETTLE = 4 } tix_rec_kind_t;
+/* TIX_REC_PUBLISHED is the publish ledger: journal only (not in HDF5), seq 0 (it takes no
+ * place in the event sequence). */
+typedef enum {
+    TIX_REC_QUOTE = 1, TIX_REC_CLOCK = 2, TIX_REC_TICK = 3, TIX_REC_SETTLE = 4, TIX_REC_PUBLISHED = 5
+} tix_rec_kind_t;
 
 /* What a clock record did to the engine: the stream's start (a fresh engine), a CLOCK
  * event, or the close of a finite stream (tix_engine_start/clock/close). */
@@ -42,6 +46,15 @@ typedef struct {
     uint8_t key_id[TIX_KEY_ID_SIZE];
 } tix_rec_settle_t;
 
+/* One message the publisher sent: which record it carried, under which sequence number. */
+typedef struct {
+    uint64_t channel_seq; /* the publisher's channel sequence number of the message */
+    uint64_t rec_seq;     /* the record it carried (quote, tick or settlement) */
+    uint64_t run;         /* the first seq of the publishing process: channel_seq restarts per run */
+    int64_t ts_ns;        /* that record's time (tix_record_time) */
+    uint8_t rec_kind;     /* that record's kind */
+} tix_rec_pub_t;
+
 typedef struct {
     tix_rec_kind_t kind;
     uint64_t seq; /* global event sequence: the order the engine saw inputs and made outputs */
@@ -53,6 +66,7 @@ typedef struct {
         } clock;
         tix_tick_t tick;
         tix_rec_settle_t settle;
+        tix_rec_pub_t pub;
     } u;
 } tix_record_t;
 

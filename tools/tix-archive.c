@@ -9,6 +9,7 @@
 #include "tix_normalize.h"
 #include "tix_storage.h"
 #include "tix_time.h"
+#include "tix_archive_check.h"
 
 #include <getopt.h>
 #include <hdf5.h>
@@ -38,7 +39,8 @@ static void s_usage(FILE *f)
             "the storage stage (journal, then the HDF5 archive), as tixd does. --acks prints\n"
             "'durable SEQ' as records become stored. recover: opens the storage stage (journal\n"
             "recovery, archive rebuild) and closes it. check: every journalled record must be in\n"
-            "the archive exactly once, identical, and nothing else.\n");
+            "the archive exactly once, identical, and nothing else, and every message the publisher\n"
+            "sent (its publish ledger in the journal) must carry an archived record.\n");
 }
 
 /* Prints the durable seq when it moved (the kill -9 test's record of what was stored). */
@@ -192,86 +194,6 @@ static int s_load(const tix_config_t *cfg, tix_storage_t *st, const char *quotes
     return rc;
 }
 
-/* ---------------------------------------------------------------- check */
-
-static int s_same(const tix_record_t *a, const tix_record_t *b)
-{
-    uint8_t x[TIX_REC_PAYLOAD_MAX], y[TIX_REC_PAYLOAD_MAX];
-    int n = tix_record_encode(a, x), m = tix_record_encode(b, y);
-    return n > 0 && n == m && memcmp(x, y, (size_t)n) == 0;
-}
-
-/* Compares one day's journal segment with its archive file, record by record in seq order. */
-static int s_check_day(const char *jdir, const char *adir, int64_t day, uint64_t *total)
-{
-    char jp[4200], ap[4200];
-    if (tix_day_path(jdir, day, ".journal", jp, sizeof jp) != 0 ||
-        tix_day_path(adir, day, ".h5", ap, sizeof ap) != 0)
-        return -1;
-    FILE *probe = fopen(jp, "r");
-    if (probe)
-        fclose(probe);
-    else if (tix_day_path(jdir, day, ".journal.done", jp, sizeof jp) != 0)
-        return -1;
-    tix_jreader_t *rd = tix_jreader_open(jp, day);
-    tix_afile_t *af = rd ? tix_afile_open(ap, true) : NULL;
-    tix_amerge_t *m = af ? tix_amerge_new(af, 0xf) : NULL;
-    int rc = m ? 0 : -1;
-    uint64_t n = 0;
-    while (rc == 0) {
-        tix_record_t j, a;
-        int rj = tix_jreader_next(rd, UINT64_MAX, &j), ra = tix_amerge_next(m, &a, NULL);
-        if (rj < 0 || ra < 0 || (rj == 0 && tix_jreader_torn(rd))) {
-            rc = -1;
-            if (rj == 0)
-                TIX_SET_ERR(EBADMSG, "%s: torn tail (run 'tix-archive recover' first)", jp);
-        } else if (rj == 0 && ra == 0) {
-            break;
-        } else if (rj != ra || j.seq != a.seq || !s_same(&j, &a)) {
-            TIX_SET_ERR(EBADMSG, "%s vs %s: first difference at journal seq %llu / archive seq "
-                        "%llu (%s)", jp, ap, rj ? (unsigned long long)j.seq : 0ULL,
-                        ra ? (unsigned long long)a.seq : 0ULL,
-                        rj != ra ? "one has fewer records" : "records differ");
-            rc = -1;
-        } else {
-            n++;
-        }
-    }
-    tix_amerge_destroy(&m);
-    tix_afile_close(&af);
-    tix_jreader_destroy(&rd);
-    if (rc == 0)
-        printf("%s: %llu records, each once and identical in %s\n", jp, (unsigned long long)n, ap);
-    *total += n;
-    return rc;
-}
-
-static int s_check(const tix_storage_opts_t *o)
-{
-    int64_t *jd = NULL, *dd = NULL, *ad = NULL;
-    size_t nj = 0, nd = 0, na = 0;
-    int rc = tix_day_list(o->journal_dir, ".journal", &jd, &nj) ||
-                     tix_day_list(o->journal_dir, ".journal.done", &dd, &nd) ||
-                     tix_day_list(o->archive_dir, ".h5", &ad, &na)
-                 ? -1
-                 : 0;
-    if (rc == 0 && nj + nd != na) {
-        TIX_SET_ERR(EBADMSG, "%zu journal day(s) but %zu archive file(s)", nj + nd, na);
-        rc = -1;
-    }
-    uint64_t total = 0;
-    for (size_t i = 0; rc == 0 && i < na; i++)
-        rc = s_check_day(o->journal_dir, o->archive_dir, ad[i], &total);
-    if (rc == 0)
-        printf("check: OK: %llu records in %zu day(s)\n", (unsigned long long)total, na);
-    else
-        fprintf(stderr, "tix-archive: check: %s\n", tix_err());
-    free(jd);
-    free(dd);
-    free(ad);
-    return rc;
-}
-
 /* ---------------------------------------------------------------- main */
 
 typedef struct {
@@ -367,7 +289,7 @@ int main(int argc, char **argv)
     }
     int rc = 0;
     if (strcmp(a.cmd, "check") == 0) {
-        rc = s_check(&o);
+        rc = tix_archive_check(&o);
     } else {
         if (a.fsize && s_limit(a.fsize) != 0)
             fprintf(stderr, "tix-archive: cannot set the file size limit\n");

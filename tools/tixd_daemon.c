@@ -218,6 +218,8 @@ static int s_engine_stages(tixd_t *d)
         (!(d->out = tixd_queue_new(OUT_QUEUE, sizeof(tixd_out_t))) ||
          !(d->pub = tixd_pub_new(d->cfg, d->out, &d->state))))
         return -1;
+    if (d->pub && d->storage)
+        tixd_pub_set_storage(d->pub, d->storage); /* the publish ledger */
     tixd_engine_opts_t eo = {d->cfg, d->storage, d->in, d->out,
                              d->pub ? tixd_pub_sign_key(d->pub) : NULL, &d->state,
                              tix_config_int(d->cfg, "engine.grace_ms", 50),

@@ -1,4 +1,4 @@
-/* tixd's engine stage: one thread consuming the ordered input queue, journalling every QUOTE and CLOCK it feeds the engine, and handing outputs to storage and the publisher. */
+/* tixd's engine stage: one thread journalling every QUOTE and CLOCK, feeding the engine only inputs already durable, and publishing outputs only once they are durable too. */
 #include "tix/price.h"
 #include "tix_engine.h"
 #include "tix_err.h"
@@ -14,6 +14,30 @@
 #include <time.h>
 
 #define BATCH 256
+/* Quotes submitted to storage but not yet journalled: as many as the storage queue holds (the
+ * rest waits in the collector's queue, which drops and counts when full). */
+#define MAX_PENDING_QUOTES 65536
+/* Storage queue room left for clocks and outputs: quotes never take it. */
+#define HEADROOM 1024
+
+/* Something waiting for the journal: an input to feed once record `seq` is journalled, or an
+ * output to publish once it is durable. */
+typedef enum { P_QUOTE, P_CLOCK, P_OUT } s_pkind_t;
+typedef struct {
+    uint64_t seq;
+    s_pkind_t kind;
+    union {
+        tixd_in_t in;
+        int64_t ns;
+        tixd_out_t out;
+    } u;
+} s_pending_t;
+
+/* A FIFO in seq order, grown when full (the outputs of a catch-up). */
+typedef struct {
+    s_pending_t *v;
+    size_t head, count, cap;
+} s_fifo_t;
 
 struct tixd_engine_s {
     tixd_engine_opts_t o;
@@ -27,6 +51,11 @@ struct tixd_engine_s {
     bool storage_warned;
     uint64_t pub_dropped, pub_dropped_logged;
     uint64_t storage_refused_logged;
+    int64_t late_ns;      /* engine.late_ms: a tick ready this long after b + grace is withheld */
+    bool clock_pending;   /* a CLOCK is journalled but not yet fed: the next waits for it */
+    s_fifo_t ins, outs;   /* inputs waiting to be journalled, outputs waiting to be durable */
+    size_t pquotes;       /* quotes in `ins` */
+    size_t carry_i, carry_n; /* batch[carry_i..carry_n): popped, not yet submitted */
     tixd_in_t batch[BATCH];
 };
 
@@ -70,13 +99,18 @@ static void s_publish(tixd_engine_t *e, const tixd_out_t *m)
     }
 }
 
+static int s_later(tixd_engine_t *e, s_pkind_t kind, uint64_t seq, const void *u, size_t len);
+static int s_journal(tixd_engine_t *e, tix_record_t *r, const char *what, uint64_t *seq);
+
+/* A tick is journalled now and published once durable (s_release). */
 static void s_on_tick(void *arg, const tix_tick_t *t)
 {
     tixd_engine_t *e = arg;
     const tix_config_t *cfg = e->o.cfg;
     atomic_fetch_add(&e->o.state->ticks, 1);
-    if (e->o.storage)
-        s_stored(e, tix_storage_tick(e->o.storage, t, NULL), "tick");
+    tix_record_t r = {.kind = TIX_REC_TICK};
+    r.u.tick = *t;
+    uint64_t seq = 0;
     tixd_out_t m = {.kind = TIX_WIRE_TICK};
     snprintf(m.u.tick.tier, sizeof m.u.tick.tier, "%s", cfg->tiers[t->tier].id);
     m.u.tick.ts_ns = t->ts_ns;
@@ -86,7 +120,10 @@ static void s_on_tick(void *arg, const tix_tick_t *t)
     m.u.tick.n_excluded = t->n_excluded;
     m.u.tick.n_stale = t->n_stale;
     m.u.tick.status = (uint8_t)t->status;
-    s_publish(e, &m);
+    if ((!e->o.storage || s_journal(e, &r, "tick", &seq) == 0) && e->o.out) {
+        m.rec_seq = seq;
+        (void)s_later(e, P_OUT, seq, &m, sizeof m); /* not journalled: never published */
+    }
     pthread_mutex_lock(&e->o.state->mu);
     e->o.state->last_tick[t->tier] = *t;
     e->o.state->last_tick_wall_ns[t->tier] = tix_time_wall_ns();
@@ -131,11 +168,17 @@ static void s_on_settlement(void *arg, const tix_settlement_t *s)
     w->partitions_used = s->partitions_used;
     if (e->o.sign)
         s_sign(e->o.sign, w);
-    if (e->o.storage)
-        s_stored(e, tix_storage_settlement(e->o.storage, s, e->o.sign ? w->signature : NULL,
-                                           e->o.sign ? w->key_id : NULL, NULL),
-                 "settlement");
-    s_publish(e, &m);
+    tix_record_t r = {.kind = TIX_REC_SETTLE};
+    r.u.settle.s = *s;
+    if (e->o.sign) {
+        memcpy(r.u.settle.signature, w->signature, TIX_SIG_SIZE);
+        memcpy(r.u.settle.key_id, w->key_id, TIX_KEY_ID_SIZE);
+    }
+    uint64_t seq = 0;
+    if ((!e->o.storage || s_journal(e, &r, "settlement", &seq) == 0) && e->o.out) {
+        m.rec_seq = seq;
+        (void)s_later(e, P_OUT, seq, &m, sizeof m);
+    }
     char p[TIX_PRICE_TEXT_MAX], sig[9] = "unsigned";
     if (e->o.sign)
         snprintf(sig, sizeof sig, "%02x%02x%02x%02x", w->signature[0], w->signature[1],
@@ -146,9 +189,9 @@ static void s_on_settlement(void *arg, const tix_settlement_t *s)
              s->partitions_used, sig);
 }
 
-static void s_quote_out(tixd_engine_t *e, const tixd_in_t *in)
+static void s_quote_out(tixd_engine_t *e, const tixd_in_t *in, uint64_t seq)
 {
-    tixd_out_t m = {.kind = TIX_WIRE_QUOTE};
+    tixd_out_t m = {.kind = TIX_WIRE_QUOTE, .rec_seq = seq};
     tix_wire_quote_t *w = &m.u.quote;
     w->recv_ns = in->q.recv_ns;
     snprintf(w->provider, sizeof w->provider, "%s", in->provider);
@@ -165,7 +208,7 @@ static void s_quote_out(tixd_engine_t *e, const tixd_in_t *in)
     w->cached = in->q.cached;
     w->blended = in->q.blended;
     w->volume = in->q.volume;
-    s_publish(e, &m);
+    (void)s_later(e, P_OUT, seq, &m, sizeof m); /* published once durable */
 }
 
 /* Interns the names in this thread's tables: the ids the engine sees are its own. */
@@ -185,52 +228,72 @@ static int s_ids(tixd_engine_t *e, tixd_in_t *in)
     return 0;
 }
 
-/* Engine inputs must be journalled before they are fed, or replay would differ from what was
- * published: a full storage queue is waited out briefly (it drains at millions of records a
- * second); only then is the input given up, never fed unjournalled. */
+/* ---- durability: an input is fed once journalled, an output published once durable ---- */
+
+/* Clocks and outputs wait out a full storage queue briefly (it drains at millions of records
+ * a second, and quotes leave HEADROOM for them); only then is one given up, counted. */
 #define JOURNAL_TRIES 1000 /* × 1 ms */
 
-static bool s_full(void) { return tix_err_code() == EAGAIN; }
-
-static int s_journal_quote(tixd_engine_t *e, const tixd_in_t *in)
+static int s_journal(tixd_engine_t *e, tix_record_t *r, const char *what, uint64_t *seq)
 {
     int rc = -1;
     for (int i = 0; i < JOURNAL_TRIES; i++) {
-        rc = tix_storage_quote(e->o.storage, &in->q, in->provider, in->model, in->currency,
-                               in->reason, NULL);
-        if (rc == 0 || !s_full())
+        rc = tix_storage_submit(e->o.storage, r, seq);
+        if (rc == 0 || tix_err_code() != EAGAIN)
             break;
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
     }
-    s_stored(e, rc, "quote");
+    s_stored(e, rc, what);
     return rc;
 }
 
-static int s_journal_clock(tixd_engine_t *e, int64_t b)
+static int s_grow(s_fifo_t *f)
 {
-    int rc = -1;
-    for (int i = 0; i < JOURNAL_TRIES; i++) {
-        rc = tix_storage_clock(e->o.storage, TIX_CLOCK_TICK, b, NULL);
-        if (rc == 0 || !s_full())
-            break;
-        struct timespec ts = {0, 1000000};
-        nanosleep(&ts, NULL);
+    size_t cap = f->cap ? f->cap * 2 : MAX_PENDING_QUOTES + HEADROOM;
+    s_pending_t *p = malloc(cap * sizeof *p);
+    if (!p) {
+        TIX_SET_ERR(ENOMEM, "out of memory for %zu pending engine events", cap);
+        return -1;
     }
-    s_stored(e, rc, "clock");
-    return rc;
+    for (size_t i = 0; i < f->count; i++)
+        p[i] = f->v[(f->head + i) % f->cap];
+    free(f->v);
+    f->v = p;
+    f->cap = cap;
+    f->head = 0;
+    return 0;
 }
 
-/* One input: journalled first (the archive's order is the engine's order), then fed. */
-static void s_input(tixd_engine_t *e, tixd_in_t *in)
+/* Takes the oldest entry out (a copy: what it causes may queue more). */
+static s_pending_t s_pop(s_fifo_t *f)
 {
-    /* Ids before the journal: an input journalled must be an input fed. */
-    if (in->reason == TIX_REASON_NONE && s_ids(e, in) != 0) {
-        tix_error("engine: out of memory interning %s/%s", in->provider, in->model);
-        return;
+    s_pending_t p = f->v[f->head];
+    f->head = (f->head + 1) % f->cap;
+    f->count--;
+    return p;
+}
+
+/* Queues an input to feed once record `seq` is journalled, or an output to publish once it
+ * is durable. */
+static int s_later(tixd_engine_t *e, s_pkind_t kind, uint64_t seq, const void *u, size_t len)
+{
+    s_fifo_t *f = kind == P_OUT ? &e->outs : &e->ins;
+    if (f->count == f->cap && s_grow(f) != 0) {
+        tix_error("engine: %s: seq %llu is journalled but will not be used", tix_err(),
+                  (unsigned long long)seq);
+        return -1;
     }
-    if (e->o.storage && s_journal_quote(e, in) != 0)
-        return; /* not journalled, so not fed: counted in storage_refused */
+    s_pending_t *p = &f->v[(f->head + f->count++) % f->cap];
+    p->seq = seq;
+    p->kind = kind;
+    memcpy(&p->u, u, len);
+    e->pquotes += kind == P_QUOTE;
+    return 0;
+}
+
+/* A journalled input (record `seq`), fed to the engine. */
+static void s_feed(tixd_engine_t *e, const tixd_in_t *in, uint64_t seq)
+{
     if (in->reason != TIX_REASON_NONE) {
         atomic_fetch_add(&e->o.state->refused, 1);
         return;
@@ -241,44 +304,191 @@ static void s_input(tixd_engine_t *e, tixd_in_t *in)
     if (tix_engine_quote(e->eng, &in->q) != 0)
         tix_error("engine: quote %s/%s refused: %s", in->provider, in->model, tix_err());
     if (e->o.publish_quotes)
-        s_quote_out(e, in);
+        s_quote_out(e, in, seq);
 }
 
-/* Injects CLOCK(b) for every boundary b with b + grace ≤ now, each journalled first. */
+static void s_feed_clock(tixd_engine_t *e, int64_t ns)
+{
+    atomic_fetch_add(&e->o.state->clocks, 1);
+    e->last_clock = ns;
+    e->clock_pending = false;
+    if (tix_engine_clock(e->eng, ns) != 0)
+        tix_error("engine: clock %lld: %s", (long long)ns, tix_err());
+}
+
+/* A durable output. A tick ready more than late_ms after its boundary was due (after a
+ * journal outage) is in the archive but not published: subscribers never get a past tick as
+ * if it were on time. Settlements are published however late. */
+static void s_release(tixd_engine_t *e, const tixd_out_t *m)
+{
+    if (m->kind == TIX_WIRE_TICK &&
+        tix_time_wall_ns() > m->u.tick.ts_ns + e->o.grace_ms * TIX_NS_PER_MS + e->late_ns) {
+        uint64_t n = atomic_fetch_add(&e->o.state->late_ticks, 1) + 1;
+        tix_warn_limited("engine: tick %s at %lld is %lld ms late (the journal or the engine "
+                         "was behind): archived, not published (%llu so far, "
+                         "tix_engine_late_ticks_total)", m->u.tick.tier, (long long)m->u.tick.ts_ns,
+                         (long long)((tix_time_wall_ns() - m->u.tick.ts_ns) / TIX_NS_PER_MS),
+                         (unsigned long long)n);
+        return;
+    }
+    s_publish(e, m);
+}
+
+/* Feeds, in seq order, the inputs whose records are journalled, and publishes, in seq order,
+ * the outputs whose records are durable. */
+static void s_drain(tixd_engine_t *e, const tix_storage_flow_t *f)
+{
+    while (e->ins.count && e->ins.v[e->ins.head].seq <= f->journalled) {
+        s_pending_t p = s_pop(&e->ins);
+        if (p.kind == P_QUOTE) {
+            e->pquotes--;
+            s_feed(e, &p.u.in, p.seq);
+        } else {
+            s_feed_clock(e, p.u.ns);
+        }
+    }
+    while (e->outs.count && e->outs.v[e->outs.head].seq <= f->durable) {
+        s_pending_t p = s_pop(&e->outs);
+        s_release(e, &p.u.out);
+    }
+    atomic_store(&e->o.state->engine_pending, e->ins.count + e->outs.count);
+}
+
+static void s_flow(tixd_engine_t *e, tix_storage_flow_t *f)
+{
+    if (e->o.storage)
+        tix_storage_flow(e->o.storage, f);
+    else
+        *f = (tix_storage_flow_t){UINT64_MAX, UINT64_MAX, SIZE_MAX, true};
+}
+
+/* Journals one input. 0 when queued to be fed (or refused for good: counted, never fed); 1
+ * when the storage queue is full (it stays with the caller). */
+static int s_submit_quote(tixd_engine_t *e, tixd_in_t *in)
+{
+    /* Ids before the journal: an input journalled must be an input fed. */
+    if (in->reason == TIX_REASON_NONE && s_ids(e, in) != 0) {
+        tix_error("engine: out of memory interning %s/%s", in->provider, in->model);
+        return 0;
+    }
+    uint64_t seq = 0;
+    if (e->o.storage && tix_storage_quote(e->o.storage, &in->q, in->provider, in->model,
+                                          in->currency, in->reason, &seq) != 0) {
+        if (tix_err_code() == EAGAIN)
+            return 1;
+        s_stored(e, -1, "quote");
+        return 0;
+    }
+    (void)s_later(e, P_QUOTE, seq, in, sizeof *in);
+    return 0;
+}
+
+/* Takes inputs from the collector's queue into the journal while it takes quotes and there
+ * is room. During a journal outage they stay in that queue (bounded: the collector drops and
+ * counts what does not fit). Returns how many were submitted. */
+static size_t s_take(tixd_engine_t *e, tix_storage_flow_t *f, int64_t wait_ms)
+{
+    if (!f->take_quotes)
+        return 0;
+    if (e->carry_i == e->carry_n) {
+        e->carry_i = 0;
+        e->carry_n = tixd_queue_pop(e->o.in, e->batch, BATCH, wait_ms);
+    }
+    size_t n = 0;
+    while (e->carry_i < e->carry_n && e->pquotes < MAX_PENDING_QUOTES && f->room > HEADROOM &&
+           s_submit_quote(e, &e->batch[e->carry_i]) == 0) {
+        e->carry_i++;
+        f->room--;
+        n++;
+    }
+    return n;
+}
+
+/* Journals CLOCK(b) for the next boundary b once wall time passes b + grace; one at a time,
+ * since the next boundary is known only once the engine has been fed it. Far behind (after a
+ * journal outage) one CLOCK(now − grace) computes every boundary passed: those ticks are late,
+ * archived and withheld (s_release). */
 static void s_clocks(tixd_engine_t *e)
 {
     int64_t now = tix_time_wall_ns(), grace = e->o.grace_ms * TIX_NS_PER_MS;
-    for (int64_t b; (b = tix_engine_next_boundary(e->eng)) <= now - grace;) {
-        if (e->o.storage && s_journal_clock(e, b) != 0)
-            return; /* the boundary waits for the journal: retried on the next turn */
-        atomic_fetch_add(&e->o.state->clocks, 1);
-        e->last_clock = b;
-        if (tix_engine_clock(e->eng, b) != 0) {
-            tix_error("engine: clock %lld: %s", (long long)b, tix_err());
-            return;
-        }
+    int64_t b = tix_engine_next_boundary(e->eng);
+    if (e->clock_pending || b > now - grace)
+        return;
+    int64_t ns = now - grace - b > e->late_ns ? now - grace : b;
+    tix_record_t r = {.kind = TIX_REC_CLOCK};
+    r.u.clock.kind = TIX_CLOCK_TICK;
+    r.u.clock.ns = ns;
+    uint64_t seq = 0;
+    if (e->o.storage && s_journal(e, &r, "clock", &seq) != 0)
+        return; /* the boundary waits for the journal: retried on the next turn */
+    e->clock_pending = s_later(e, P_CLOCK, seq, &ns, sizeof ns) == 0;
+}
+
+/* Milliseconds until the next CLOCK is due, 1 to 100. */
+static int64_t s_wait_ms(tixd_engine_t *e)
+{
+    int64_t due = tix_engine_next_boundary(e->eng) + e->o.grace_ms * TIX_NS_PER_MS;
+    int64_t wait = (due - tix_time_wall_ns()) / TIX_NS_PER_MS + 1;
+    return wait < 1 ? 1 : wait > 100 ? 100 : wait;
+}
+
+/* Nothing taken this turn: wait for the journal (something is pending) or the clock. */
+static void s_idle(tixd_engine_t *e, const tix_storage_flow_t *f, int64_t wait_ms)
+{
+    int64_t ms = wait_ms < 10 ? wait_ms : 10;
+    if (e->ins.count && e->o.storage) {
+        (void)tix_storage_wait(e->o.storage, e->ins.v[e->ins.head].seq, false, ms);
+        return;
     }
+    if (e->outs.count && e->o.storage) {
+        (void)tix_storage_wait(e->o.storage, e->outs.v[e->outs.head].seq, true, ms);
+        return;
+    }
+    if (!f->take_quotes)
+        nanosleep(&(struct timespec){0, (wait_ms < 20 ? wait_ms : 20) * TIX_NS_PER_MS}, NULL);
+}
+
+/* Stopping: done once every queued input is journalled and fed and every output published,
+ * or after 5 s if the journal cannot take them (they are then not fed: nothing unjournalled
+ * is used). */
+static bool s_stopped(tixd_engine_t *e, const tix_storage_flow_t *f, int64_t *give_up)
+{
+    bool inputs = e->carry_i < e->carry_n || (f->take_quotes && tixd_queue_depth(e->o.in) > 0);
+    size_t pending = e->ins.count + e->outs.count;
+    if (!inputs && pending == 0)
+        return true;
+    int64_t now = tix_time_mono_ns();
+    if (!*give_up)
+        *give_up = now + 5 * TIX_NS_PER_S;
+    if (now < *give_up)
+        return false;
+    tix_error("engine: stopping with %zu events not durable and %zu inputs not journalled "
+              "(journal: %s): they are not used", pending,
+              e->carry_n - e->carry_i + tixd_queue_depth(e->o.in),
+              f->take_quotes ? "slow" : "down");
+    return true;
 }
 
 static void *s_main(void *arg)
 {
     tixd_engine_t *e = arg;
+    int64_t give_up = 0;
     for (;;) {
         bool stopping = atomic_load(&e->stop);
-        int64_t wait = 0;
-        if (!stopping) {
-            int64_t due = tix_engine_next_boundary(e->eng) + e->o.grace_ms * TIX_NS_PER_MS;
-            wait = (due - tix_time_wall_ns()) / TIX_NS_PER_MS + 1;
-            wait = wait < 1 ? 1 : wait > 100 ? 100 : wait;
-        }
-        size_t n = tixd_queue_pop(e->o.in, e->batch, BATCH, wait);
-        for (size_t i = 0; i < n; i++)
-            s_input(e, &e->batch[i]);
-        atomic_store(&e->o.state->engine_alive_ns, tix_time_mono_ns());
-        if (stopping && n == 0)
-            break; /* drained: everything queued before the stop was journalled and fed */
+        tix_storage_flow_t f;
+        s_flow(e, &f);
+        s_drain(e, &f);
+        int64_t wait = stopping ? 10 : s_wait_ms(e);
+        size_t took = s_take(e, &f, e->ins.count || e->outs.count || stopping ? 0 : wait);
         if (!stopping)
             s_clocks(e);
+        if (!e->o.storage)
+            s_drain(e, &f);
+        atomic_store(&e->o.state->engine_alive_ns, tix_time_mono_ns());
+        if (stopping && !took && s_stopped(e, &f, &give_up))
+            break;
+        if (!took)
+            s_idle(e, &f, wait);
     }
     return NULL;
 }
@@ -291,11 +501,12 @@ tixd_engine_t *tixd_engine_new(const tixd_engine_opts_t *opts)
         return NULL;
     }
     e->o = *opts;
+    e->late_ns = tix_config_int(opts->cfg, "engine.late_ms", TIXD_LATE_MS) * TIX_NS_PER_MS;
     e->last_status = malloc((size_t)opts->cfg->ntiers * sizeof *e->last_status);
     e->names = tix_strtab_new();
     e->pairs = tix_strtab_new();
     tix_engine_sink_t sink = {s_on_tick, s_on_settlement, e};
-    if (!e->last_status || !e->names || !e->pairs ||
+    if (!e->last_status || !e->names || !e->pairs || s_grow(&e->ins) != 0 || s_grow(&e->outs) != 0 ||
         !(e->eng = tix_engine_new(opts->cfg, e->names, &sink)))
         goto fail;
     for (int i = 0; i < opts->cfg->ntiers; i++)
@@ -336,6 +547,8 @@ void tixd_engine_destroy(tixd_engine_t **self_p)
     tix_strtab_destroy(&e->names);
     tix_strtab_destroy(&e->pairs);
     free(e->last_status);
+    free(e->ins.v);
+    free(e->outs.v);
     free(e);
     *self_p = NULL;
 }

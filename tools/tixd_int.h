@@ -27,7 +27,8 @@ typedef struct {
 
 /* One publisher input, made on the engine thread. */
 typedef struct {
-    uint16_t kind; /* TIX_WIRE_TICK, TIX_WIRE_SETTLEMENT or TIX_WIRE_QUOTE */
+    uint16_t kind;    /* TIX_WIRE_TICK, TIX_WIRE_SETTLEMENT or TIX_WIRE_QUOTE */
+    uint64_t rec_seq; /* the storage record it carries (0: not stored), for the publish ledger */
     union {
         tix_wire_tick_t tick;
         tix_wire_settlement_t stl;
@@ -40,6 +41,8 @@ typedef struct {
 typedef struct {
     atomic_uint_least64_t quotes, refused, late, clocks, ticks, settlements;
     atomic_uint_least64_t storage_refused, reloads, reload_failures;
+    atomic_uint_least64_t late_ticks;     /* ticks archived but withheld as late (engine.late_ms) */
+    atomic_uint_least64_t engine_pending; /* engine events waiting for the journal */
     atomic_int_least64_t engine_alive_ns; /* monotonic: the engine loop's last turn */
     pthread_mutex_t mu;
     /* collector thread */
@@ -68,6 +71,7 @@ void tixd_state_fini(tixd_state_t *s);
 int tixd_state_providers(tixd_state_t *s, const tix_collector_t *col);
 
 /* ---- engine stage ---- */
+#define TIXD_LATE_MS 1000 /* engine.late_ms default */
 typedef struct {
     const tix_config_t *cfg;
     tix_storage_t *storage;     /* NULL: nothing stored */
@@ -96,6 +100,9 @@ typedef struct tixd_pub_s tixd_pub_t;
 tixd_pub_t *tixd_pub_new(const tix_config_t *cfg, tixd_queue_t *in, tixd_state_t *state);
 /* Publishes what is still queued, then stops and closes everything. */
 void tixd_pub_destroy(tixd_pub_t **self_p);
+/* Records every message sent in `storage`'s publish ledger (tix_storage_published). Call
+ * before the engine stage starts. */
+void tixd_pub_set_storage(tixd_pub_t *self, tix_storage_t *storage);
 /* The signing key (NULL if none), for the engine's settlement records. */
 const tix_sign_key_t *tixd_pub_sign_key(const tixd_pub_t *self);
 /* Re-reads the CURVE client allowlist (SIGHUP); 0 when there is none to reload. */

@@ -156,6 +156,10 @@ static void s_engine(FILE *f, tixd_metrics_t *m)
     s_u64(f, "tix_engine_clock_events_total", "counter", "CLOCK events injected", s->clocks);
     s_u64(f, "tix_engine_ticks_total", "counter", "ticks computed", s->ticks);
     s_u64(f, "tix_engine_settlements_total", "counter", "settlements computed", s->settlements);
+    s_u64(f, "tix_engine_late_ticks_total", "counter",
+          "ticks archived but not published: ready more than late_ms after their boundary", s->late_ticks);
+    s_u64(f, "tix_engine_pending_events", "gauge",
+          "inputs and outputs journalled, waiting to be durable before use", s->engine_pending);
     s_head(f, "tix_engine_loop_age_seconds", "gauge", "time since the engine thread's last turn");
     fprintf(f, "tix_engine_loop_age_seconds %.3f\n",
             (double)(tix_time_mono_ns() - atomic_load(&s->engine_alive_ns)) / 1e9);
@@ -200,10 +204,19 @@ static void s_storage(FILE *f, tixd_metrics_t *m)
     s_u64(f, "tix_storage_archive_lag_records", "gauge", "records submitted, not yet in HDF5",
           st.submitted - st.archived);
     s_u64(f, "tix_storage_queue_depth", "gauge", "records waiting for the journal thread", st.queue_depth);
-    s_u64(f, "tix_storage_refused_total", "counter", "records storage refused", st.refused);
+    s_u64(f, "tix_storage_refused_total", "counter", "records storage refused for good", st.refused);
+    s_u64(f, "tix_storage_queue_full_total", "counter", "submits answered 'queue full, try again'",
+          st.queue_full);
     s_u64(f, "tix_storage_journal_errors_total", "counter", "journal write errors", st.journal_errors);
     s_u64(f, "tix_storage_archive_errors_total", "counter", "HDF5 errors", st.archive_errors);
     s_u64(f, "tix_storage_journal_up", "gauge", "0 while the journal cannot write", st.journal_ok);
+    s_u64(f, "tix_storage_journal_low", "gauge", "1 while the disk has no room for the journal's "
+          "space reserve (new quotes held)", st.journal_low);
+    s_u64(f, "tix_storage_journal_low_total", "counter", "times the journal's space ran low", st.journal_lows);
+    s_u64(f, "tix_storage_journal_fallback", "gauge", "1 while the journal writes to journal_fallback",
+          st.journal_fallback);
+    s_u64(f, "tix_storage_journal_fallback_total", "counter", "moves to journal_fallback",
+          st.journal_moves);
     s_u64(f, "tix_storage_archive_up", "gauge", "0 while HDF5 cannot write", st.archive_ok);
     s_u64(f, "tix_engine_storage_refused_total", "counter", "engine records storage refused",
           m->state->storage_refused);
@@ -255,6 +268,25 @@ int tixd_metrics_render(tixd_metrics_t *m, char *buf, size_t len)
     return out;
 }
 
+/* The journal's part of /health: down (nothing new is durable: no tick is published) or low
+ * (ticks go on from journalled inputs, new quotes wait) is unhealthy; on the fallback is
+ * healthy, and said. */
+static bool s_journal_health(tixd_metrics_t *m, char *why, size_t len)
+{
+    tix_storage_stats_t st;
+    tix_storage_stats(m->storage, &st);
+    size_t held = m->in ? tixd_queue_depth(m->in) : 0;
+    if (!st.journal_ok || st.journal_low) {
+        snprintf(why, len, "journal %s: %.400s; %zu quotes held in the engine queue%s\n",
+                 st.journal_ok ? "space low" : "down", st.last_error, held,
+                 st.journal_ok ? "" : "; no tick is published until the journal writes again");
+        return false;
+    }
+    if (st.journal_fallback)
+        snprintf(why, len, "ok (journal on journal_fallback: %.400s)\n", st.last_error);
+    return true;
+}
+
 /* Healthy: the engine thread turned within 5 s and the journal can write. */
 static bool s_healthy(tixd_metrics_t *m, char *why, size_t len)
 {
@@ -264,15 +296,7 @@ static bool s_healthy(tixd_metrics_t *m, char *why, size_t len)
         snprintf(why, len, "engine thread stalled\n");
         return false;
     }
-    if (m->storage) {
-        tix_storage_stats_t st;
-        tix_storage_stats(m->storage, &st);
-        if (!st.journal_ok) {
-            snprintf(why, len, "journal down: %.400s\n", st.last_error);
-            return false;
-        }
-    }
-    return true;
+    return m->storage ? s_journal_health(m, why, len) : true;
 }
 
 static enum MHD_Result s_reply(struct MHD_Connection *c, unsigned status, char *body, size_t len,

@@ -32,6 +32,7 @@ struct tixd_pub_s {
     int64_t rate_t0;
     uint64_t rate_n0;
     bool send_warned;
+    tix_storage_t *storage; /* the publish ledger, NULL for none */
     tixd_out_t batch[BATCH];
 };
 
@@ -107,6 +108,19 @@ static int s_open(tixd_pub_t *p)
     return (p->pub = tix_pub_new(p->zctx, &pc)) ? 0 : -1;
 }
 
+/* The message just sent took the channel's last sequence number: the ledger pairs the two. */
+static void s_ledger(tixd_pub_t *p, const tixd_out_t *m)
+{
+    tix_rec_kind_t kind = m->kind == TIX_WIRE_TICK         ? TIX_REC_TICK
+                          : m->kind == TIX_WIRE_SETTLEMENT ? TIX_REC_SETTLE
+                                                           : TIX_REC_QUOTE;
+    int64_t ts = m->kind == TIX_WIRE_TICK         ? m->u.tick.ts_ns
+                 : m->kind == TIX_WIRE_SETTLEMENT ? m->u.stl.ts_ns
+                                                  : m->u.quote.recv_ns;
+    if (tix_storage_published(p->storage, tix_pub_channel_seq(p->pub), m->rec_seq, kind, ts) != 0)
+        tix_warn_limited("publisher: %s (tix_storage_ledger_dropped_total)", tix_err());
+}
+
 static void s_send(tixd_pub_t *p, tixd_out_t *m, int64_t now)
 {
     int rc = m->kind == TIX_WIRE_TICK         ? tix_pub_tick(p->pub, &m->u.tick, now)
@@ -117,6 +131,8 @@ static void s_send(tixd_pub_t *p, tixd_out_t *m, int64_t now)
                   tix_err());
         p->send_warned = true;
     }
+    if (rc == 0 && p->storage && m->rec_seq)
+        s_ledger(p, m);
 }
 
 /* Copies the figures /metrics shows, at most 4 times a second. */
@@ -216,6 +232,8 @@ void tixd_pub_destroy(tixd_pub_t **self_p)
     free(p);
     *self_p = NULL;
 }
+
+void tixd_pub_set_storage(tixd_pub_t *self, tix_storage_t *storage) { self->storage = storage; }
 
 const tix_sign_key_t *tixd_pub_sign_key(const tixd_pub_t *self)
 {

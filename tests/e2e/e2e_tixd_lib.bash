@@ -135,6 +135,15 @@ sub_bg() {
   sub_pid=$!
 }
 
+# start_plain NAME: simulator, keys and a tixd on the default config (tcp line B); sets $M.
+start_plain() {
+  start_sim
+  make_keys
+  write_conf "$w/tixd.conf" "tcp://127.0.0.1:*"
+  start_tixd "$w/tixd.conf" "$1"
+  M="http://$(ep metrics "$w/$1.ports")"
+}
+
 # start_engine NAME CONF_FN: tixd --role engine on $w/NAME.conf, which `CONF_FN NAME PORT` writes
 # for a random free-looking ingest PORT, retried on a clash (5 tries); sets port and pid, and
 # appends tixd's stderr to $w/NAME.log.

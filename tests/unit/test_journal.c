@@ -157,6 +157,59 @@ static void test_round_trip(void **state)
     free(days);
 }
 
+/* The publish ledger record: encoded and decoded whole, seq 0, not counted by recovery; the
+ * reserve is preallocated without changing the size; a move continues the day elsewhere,
+ * keeping what is buffered. */
+static void test_ledger_reserve_move(void **state)
+{
+    (void)state;
+    tix_journal_info_t info;
+    tix_journal_t *j = tix_journal_open(s_dir, DAY, &info);
+    assert_non_null(j);
+    tix_record_t q = s_quote(1), p = {.kind = TIX_REC_PUBLISHED};
+    p.u.pub = (tix_rec_pub_t){7, 1, 1, q.u.quote.recv_ns, TIX_REC_QUOTE};
+    assert_int_equal(tix_journal_append(j, &q), 0);
+    assert_int_equal(tix_journal_append(j, &p), 0);
+    assert_int_equal(tix_journal_flush(j), 0);
+    uint64_t size = tix_journal_size(j);
+    assert_int_equal(tix_journal_reserve(j, 65536), 0);
+    assert_true(tix_journal_reserved(j) >= 65536);
+    char path[256];
+    s_path(path, sizeof path);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal((uint64_t)st.st_size, size); /* FALLOC_FL_KEEP_SIZE */
+    char other[128];
+    snprintf(other, sizeof other, "%s/fallback", s_dir);
+    assert_int_equal(mkdir(other, 0755), 0);
+    tix_record_t q2 = s_quote(2);
+    assert_int_equal(tix_journal_append(j, &q2), 0);
+    assert_int_equal(tix_journal_move(j, other, &info), 0);
+    assert_int_equal(tix_journal_flush(j), 0);
+    assert_non_null(strstr(tix_journal_path(j), "/fallback/tix-20260101.journal"));
+    tix_journal_destroy(&j);
+    assert_int_equal(tix_journal_recover(path, DAY, &info), 0);
+    assert_int_equal(info.records, 1); /* the ledger record has no seq */
+    assert_int_equal(info.last_seq, 1);
+    tix_jreader_t *rd = tix_jreader_open(path, DAY);
+    tix_record_t r;
+    assert_int_equal(tix_jreader_next(rd, UINT64_MAX, &r), 1);
+    assert_int_equal(tix_jreader_next(rd, UINT64_MAX, &r), 1);
+    assert_int_equal(r.kind, TIX_REC_PUBLISHED);
+    assert_int_equal(r.seq, 0);
+    assert_memory_equal(&r.u.pub, &p.u.pub, sizeof r.u.pub);
+    tix_jreader_destroy(&rd);
+    assert_int_equal(tix_day_path(other, DAY, ".journal", path, sizeof path), 0);
+    assert_int_equal(tix_journal_recover(path, DAY, &info), 0);
+    assert_int_equal(info.first_seq, 2); /* the buffered record went to the fallback */
+    const char *dirs[2] = {s_dir, other};
+    int64_t *days;
+    size_t nd;
+    assert_int_equal(tix_journal_days(dirs, 2, ".journal", &days, &nd), 0);
+    assert_int_equal(nd, 1); /* one day with a part in each directory */
+    free(days);
+}
+
 static void test_torn_tail(void **state)
 {
     (void)state;
@@ -262,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_crc32c_vector),
         cmocka_unit_test(test_record_codec),
         cmocka_unit_test_setup_teardown(test_round_trip, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_ledger_reserve_move, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_torn_tail, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_corruption_in_the_middle, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_bad_length_near_the_end_is_corruption, s_setup, s_teardown),

@@ -11,9 +11,12 @@
 #include "tix_log.h"
 #include "tix_storage.h"
 
+#include <hdf5.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define T0 (INT64_C(1767225600) * 1000000000)
@@ -156,13 +159,73 @@ static void test_refusals(void **state)
     assert_non_null(strstr(tix_err(), "/proc/tix-no"));
 }
 
+static void s_fsize(rlim_t cur)
+{
+    struct rlimit rl;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &rl), 0);
+    rl.rlim_cur = cur;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+/* While the journal cannot write, a full queue answers "try again" (EAGAIN): the caller's
+ * retries are counted as such (queue_full), and tix_storage_refused_total counts records
+ * refused for good, once each. */
+static void test_refused_counts_records(void **state)
+{
+    (void)state;
+    tix_storage_opts_t o = s_opts;
+    o.block_when_full = false;
+    o.queue_size = 800;
+    o.reserve_kb = 0;
+    signal(SIGXFSZ, SIG_IGN); /* writes past the limit fail with EFBIG: the journal is down */
+    struct rlimit rl;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &rl), 0);
+    s_fsize(4096);
+    tix_storage_t *st = tix_storage_new(s_cfg, &o);
+    assert_non_null(st);
+    tix_quote_t q = {.recv_ns = T0, .unit = TIX_UNIT_1M, .fx_e9 = 1000000000, .volume = -1};
+    int rc = 0, submitted = 0;
+    for (int i = 0; i < 100000 && rc == 0; i++, submitted++)
+        rc = tix_storage_quote(st, &q, "acme", "m-large", "USD", TIX_REASON_NONE, NULL);
+    assert_int_equal(rc, -1);
+    assert_int_equal(tix_err_code(), EAGAIN);
+    tix_storage_stats_t s;
+    for (int i = 0; i < 500; i++) { /* bounded: the journal thread reports its failure */
+        tix_storage_stats(st, &s);
+        if (!s.journal_ok)
+            break;
+        usleep(10000);
+    }
+    assert_false(s.journal_ok);
+    rc = 0; /* the journal thread took a batch before it failed: fill the room it left */
+    for (int i = 0; i < 100000 && rc == 0; i++, submitted++)
+        rc = tix_storage_quote(st, &q, "acme", "m-large", "USD", TIX_REASON_NONE, NULL);
+    for (int i = 0; i < 50; i++) /* one record, tried again 50 times */
+        assert_int_equal(tix_storage_quote(st, &q, "acme", "m-large", "USD", TIX_REASON_NONE, NULL), -1);
+    tix_storage_stats(st, &s);
+    assert_int_equal(s.refused, 0);
+    assert_true(s.queue_full >= 52);
+    char longname[300];
+    memset(longname, 'p', sizeof longname - 1);
+    longname[sizeof longname - 1] = 0;
+    assert_int_equal(tix_storage_quote(st, &q, longname, "m", "USD", TIX_REASON_NONE, NULL), -1);
+    s_fsize(rl.rlim_cur); /* space returns: everything queued is journalled */
+    assert_int_equal(tix_storage_sync(st, 60000), 0);
+    tix_storage_stats(st, &s);
+    assert_int_equal(s.refused, 1);
+    assert_int_equal(s.durable, (uint64_t)submitted - 2); /* the two EAGAINs ended the loops */
+    tix_storage_destroy(&st);
+}
+
 int main(void)
 {
+    H5dont_atexit(); /* a file dropped after a write error must not be closed at exit */
     tix_log_set_level(TIX_LOG_ERROR);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_store_and_restart, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_rollover, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_refusals, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_refused_counts_records, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
