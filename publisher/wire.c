@@ -1,5 +1,6 @@
 /* Wire codec v2: little-endian fixed layouts, byte for byte as docs/wire.md describes. */
 #include "tix/wire.h"
+#include "tix_utf8.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -237,6 +238,15 @@ static int s_decode_quote(const uint8_t *b, tix_wire_quote_t *q, char *err, size
         !s_get_str(b + 168, 8, q->currency) || !s_get_str(b + 176, 32, q->tier) ||
         !s_tier_ok(q->tier, true))
         FAIL("quote: a name field (provider, model, currency, tier) is not NUL-terminated and padded");
+    /* Names reach the archive, JSON and CSV: held to UTF-8 as every other source's are. */
+    const struct { const char *name, *text; int off; } names[] = {
+        {"provider", q->provider, 8}, {"model", q->model, 72}, {"currency", q->currency, 168}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        long bad = tix_utf8_invalid_at(names[i].text);
+        if (bad >= 0)
+            FAIL("quote: %s at body offset %d is not valid UTF-8 (byte %ld)", names[i].name,
+                 names[i].off, bad);
+    }
     q->unit = tix_wire_get_u32(b + 208);
     if (q->unit != 1 && q->unit != 1000 && q->unit != 1000000)
         FAIL("quote: unit %u is not 1, 1000 or 1000000", q->unit);

@@ -161,6 +161,31 @@ static void test_quote_vector(void **state)
     assert_int_equal(m.u.quote.volume, -1);
 }
 
+/* Quote names from the network are held to UTF-8 like every other source's (they reach the
+ * archive, JSON and CSV); valid multi-byte names pass. */
+static void test_quote_names_utf8(void **state)
+{
+    (void)state;
+    tix_wire_quote_t q = {.recv_ns = 1, .provider = "dashscope", .model = "qwen-\xe9\x80\x9a",
+                          .currency = "CNY", .tier = "CN", .unit = 1000000, .volume = -1};
+    tix_wire_header_t h = s_hdr(1, 1, 1);
+    uint8_t buf[TIX_WIRE_QUOTE_SIZE];
+    tix_wire_msg_t m;
+    char err[160];
+    assert_int_equal(tix_wire_encode_quote(&h, &q, buf, sizeof buf), TIX_WIRE_QUOTE_SIZE);
+    assert_int_equal(tix_wire_decode(buf, sizeof buf, &m, err, sizeof err), 0);
+    assert_string_equal(m.u.quote.model, "qwen-\xe9\x80\x9a");
+    snprintf(q.model, sizeof q.model, "gpt-\xff");
+    assert_int_equal(tix_wire_encode_quote(&h, &q, buf, sizeof buf), TIX_WIRE_QUOTE_SIZE);
+    assert_int_equal(tix_wire_decode(buf, sizeof buf, &m, err, sizeof err), -1);
+    assert_string_equal(err, "quote: model at body offset 72 is not valid UTF-8 (byte 4)");
+    snprintf(q.model, sizeof q.model, "ok");
+    snprintf(q.provider, sizeof q.provider, "ds\xed\xa0\x80"); /* a surrogate */
+    assert_int_equal(tix_wire_encode_quote(&h, &q, buf, sizeof buf), TIX_WIRE_QUOTE_SIZE);
+    assert_int_equal(tix_wire_decode(buf, sizeof buf, &m, err, sizeof err), -1);
+    assert_string_equal(err, "quote: provider at body offset 8 is not valid UTF-8 (byte 2)");
+}
+
 static void test_heartbeat_and_attest_vectors(void **state)
 {
     (void)state;
@@ -265,7 +290,7 @@ int main(void)
         cmocka_unit_test(test_tick_vector),        cmocka_unit_test(test_settlement_vector),
         cmocka_unit_test(test_quote_vector),       cmocka_unit_test(test_heartbeat_and_attest_vectors),
         cmocka_unit_test(test_rejects),            cmocka_unit_test(test_encode_limits),
-        cmocka_unit_test(test_roundtrip_extremes),
+        cmocka_unit_test(test_roundtrip_extremes), cmocka_unit_test(test_quote_names_utf8),
     };
     return cmocka_run_group_tests(tests, s_setup, NULL);
 }
