@@ -87,10 +87,11 @@ void tix_sub_hold(tix_sub_t *self, int id, const uint8_t *msg, size_t len, int l
         char why[128];
         snprintf(why, sizeof why, "more than %zu quotes held awaiting a signed attestation",
                  st->held_cap);
-        tix_sub_hold_drop(self, id, why);
         self->stats.unauthenticated++; /* this one too: the chain no longer reaches it */
-        st->last = h->topic_seq;
-        st->last_channel = h->channel_seq;
+        /* Not st->last = this seq: whoever filled the ring (anyone on an open line can send
+         * quotes in order) would have us take every genuine quote up to there for an old
+         * duplicate. Resume from the next signed attestation's state instead. */
+        tix_sub_resync(self, id, why);
         return;
     }
     s_held_t *slot = s_at(st, st->nheld);

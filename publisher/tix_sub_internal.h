@@ -104,6 +104,14 @@ void tix_sub_timers(tix_sub_t *self);
 void tix_sub_recover(tix_sub_t *self, int id);
 /* Gives up on what is missing before the next buffered message or attested seq. */
 void tix_sub_skip(tix_sub_t *self, int id, const char *topic, const char *why);
+/* With a verify key, a quote topic whose chain broke: drops what is held (none of it can be
+ * proven, and the sequence numbers are the sender's word) and refuses quotes until the next
+ * verified attestation reopens the topic at the publisher's state. Buffered messages stay:
+ * the caller drops them (tix_sub_drop_pending; tix_sub_drain does when it finds the topic
+ * closed), since this may run while the drain walks them. */
+void tix_sub_resync(tix_sub_t *self, int id, const char *why);
+/* Frees buffered messages from index `from` on, counted unauthenticated and reported. */
+void tix_sub_drop_pending(tix_sub_t *self, int id, size_t from, const char *why);
 /* Delivers buffered messages that are now in order; drops those we already have. */
 void tix_sub_drain(tix_sub_t *self, int id, const char *topic);
 

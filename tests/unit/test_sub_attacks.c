@@ -43,6 +43,9 @@ typedef struct {
 static tix_sign_key_t s_key;
 static char s_keydir[256];
 static s_rig_t s_r;
+/* Subscriber options the next s_rig takes (each test that sets them resets them after). */
+static bool s_no_recovery;
+static size_t s_hold_max;
 
 static void s_on_msg(void *arg, const char *topic, const tix_wire_msg_t *m, unsigned flags)
 {
@@ -110,7 +113,8 @@ static void s_rig(s_rig_t *r, bool multicast, bool quotes)
     tix_sub_cfg_t sc = {0};
     sc.line_a = tix_pub_endpoint(r->pub, 0, 0);
     sc.line_b = r->line_b;
-    sc.recovery = tix_pub_recovery_endpoint(r->pub);
+    sc.recovery = s_no_recovery ? NULL : tix_pub_recovery_endpoint(r->pub);
+    sc.hold_max = s_hold_max;
     sc.quotes = quotes;
     sc.verify_key = s_key.pk;
     sc.heartbeat_ms = 50;
@@ -383,6 +387,95 @@ static void test_replayed_settlement_refused(void **state)
     assert_int_equal(s_r.g.forged, 0);
 }
 
+/* Quotes until an attestation has proven some, then until those in flight are in. */
+static void s_quotes_flowing(s_rig_t *r)
+{
+    tix_wire_quote_t q;
+    for (int i = 0; i < 300 && r->g.quotes == 0; i++) {
+        s_quote(r, &q, 100 + r->published_quotes);
+        s_run(r, 20);
+    }
+    assert_true(r->g.quotes > 0);
+    s_run(r, 200);
+}
+
+/* A forged quote as the attacker sends it: the next channel seq, topic seq `seq`. */
+static void s_forged_quote(s_rig_t *r, uint8_t buf[TIX_WIRE_QUOTE_SIZE], uint64_t seq)
+{
+    tix_wire_quote_t q;
+    s_quote(NULL, &q, FORGED);
+    tix_wire_header_t h = {0};
+    h.channel_seq = tix_pub_channel_seq(r->pub) + 1;
+    h.topic_seq = seq;
+    assert_int_equal(tix_wire_encode_quote(&h, &q, buf, TIX_WIRE_QUOTE_SIZE), TIX_WIRE_QUOTE_SIZE);
+}
+
+/* Genuine quotes 8000.. after an attack: all must be delivered, none forged. */
+static void s_genuine_quotes_after(s_rig_t *r, int n)
+{
+    tix_wire_quote_t q;
+    int quotes = r->g.quotes;
+    for (int i = 0; i < n; i++) {
+        s_quote(r, &q, 8000 + i);
+        s_run(r, 10);
+    }
+    for (int i = 0; i < 200 && r->g.quotes < quotes + n; i++)
+        s_run(r, 10);
+    assert_int_equal(r->g.forged, 0);
+    assert_int_equal(r->g.quotes, quotes + n);
+    assert_int_equal(r->g.last, 8000 + n - 1);
+}
+
+/* One unauthenticated quote numbered far ahead, on a subscriber without a recovery service:
+ * giving up on the "gap" before it must not take its topic_seq for the publisher's, or every
+ * genuine quote after it looks like an old duplicate and the topic is dead for good. */
+static void test_far_ahead_quote_no_recovery(void **state)
+{
+    (void)state;
+    s_no_recovery = true;
+    s_rig(&s_r, false, true);
+    s_no_recovery = false;
+    s_quotes_flowing(&s_r);
+    uint8_t buf[TIX_WIRE_QUOTE_SIZE];
+    s_forged_quote(&s_r, buf, (uint64_t)s_r.published_quotes + 1000000);
+    tix_sub_stats_t before, st;
+    tix_sub_stats(s_r.sub, &before);
+    for (int i = 0; i < 20; i++) { /* until the subscriber's connection to B carries it */
+        s_evil_send(&s_r, "QTE.T1", buf, sizeof buf);
+        s_run(&s_r, 10);
+        tix_sub_stats(s_r.sub, &st);
+        if (st.gaps > before.gaps)
+            break;
+    }
+    assert_true(st.gaps > before.gaps);
+    s_run(&s_r, 300); /* the gap is given up on; attestations come every 50 ms */
+    s_genuine_quotes_after(&s_r, 5);
+}
+
+/* Forged quotes in order, more than the hold bound, before an attestation: overflowing the
+ * ring must not move the topic to the forger's sequence numbers either. */
+static void test_hold_overflow_by_forged_quotes(void **state)
+{
+    (void)state;
+    s_hold_max = 64;
+    s_rig(&s_r, false, true);
+    s_hold_max = 0;
+    s_quotes_flowing(&s_r);
+    uint8_t buf[TIX_WIRE_QUOTE_SIZE];
+    for (int i = 0; i < 200; i++) {
+        s_forged_quote(&s_r, buf, (uint64_t)s_r.published_quotes + 1 + (uint64_t)i);
+        s_evil_send(&s_r, "QTE.T1", buf, sizeof buf);
+    }
+    tix_sub_stats_t st = {0};
+    for (int i = 0; i < 100 && st.unauthenticated < 64; i++) {
+        s_run(&s_r, 10);
+        tix_sub_stats(s_r.sub, &st);
+    }
+    assert_true(st.unauthenticated >= 64);
+    s_run(&s_r, 200);
+    s_genuine_quotes_after(&s_r, 5);
+}
+
 /* (d) A message of wire version 1 is refused with a clear error, and counted. */
 static void test_old_wire_version(void **state)
 {
@@ -425,6 +518,8 @@ int main(void)
         cmocka_unit_test_teardown(test_topic_flood, s_teardown_rig),
         cmocka_unit_test_teardown(test_replayed_settlement_refused, s_teardown_rig),
         cmocka_unit_test_teardown(test_old_wire_version, s_teardown_rig),
+        cmocka_unit_test_teardown(test_far_ahead_quote_no_recovery, s_teardown_rig),
+        cmocka_unit_test_teardown(test_hold_overflow_by_forged_quotes, s_teardown_rig),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
