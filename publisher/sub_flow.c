@@ -185,6 +185,18 @@ static s_topic_t *s_first_sight(tix_sub_t *self, const char *topic, int *id)
     return st;
 }
 
+/* With a verify key, a settlement later than the tier's last delivered one, at a topic_seq we
+ * are already past. A settlement's signature covers its body only (it verifies alone, as
+ * archived), so its topic_seq is not the publisher's word: an old genuine settlement resent
+ * numbered far ahead would otherwise make the next real one look like a duplicate. Its signed
+ * ts_ns orders it instead (tix_sub_authentic checks the signature next); the chain then
+ * disagrees with the next attestation, which reports the replay. */
+static bool s_newer_settlement(const tix_sub_t *self, const s_topic_t *st)
+{
+    return self->cfg.verify_key && self->m.h.template_id == TIX_WIRE_SETTLEMENT &&
+           st->last_settlement_ts && self->m.u.settlement.ts_ns > st->last_settlement_ts;
+}
+
 void tix_sub_process(tix_sub_t *self, const char *topic, const uint8_t *msg, size_t len, int line,
                      unsigned flags)
 {
@@ -205,7 +217,8 @@ void tix_sub_process(tix_sub_t *self, const char *topic, const uint8_t *msg, siz
         self->unattested_since = tix_sub_now(); /* data is arriving, proven or not */
     int id;
     s_topic_t *st = tix_sub_topic_find(self, topic, &id);
-    if (st && st->init && h->topic_seq <= st->last) { /* judged against what we hold */
+    if (st && st->init && h->topic_seq <= st->last && !s_newer_settlement(self, st)) {
+        /* judged against what we hold */
         if (tix_sub_holds(self, h->template_id) && h->topic_seq > st->last - st->nheld)
             tix_sub_hold_copy(self, st, h->topic_seq, msg, line);
         else
@@ -216,7 +229,8 @@ void tix_sub_process(tix_sub_t *self, const char *topic, const uint8_t *msg, siz
         return;
     if ((!st || !st->init) && !(st = s_first_sight(self, topic, &id)))
         return;
-    if (h->topic_seq == st->last + 1) {
+    if (h->topic_seq == st->last + 1 || (st->init && h->topic_seq <= st->last)) {
+        /* the second case: a newer signed settlement (s_newer_settlement), now verified */
         s_deliver(self, id, topic, msg, len, flags, line);
         tix_sub_drain(self, id, topic);
         return;

@@ -476,6 +476,45 @@ static void test_hold_overflow_by_forged_quotes(void **state)
     s_genuine_quotes_after(&s_r, 5);
 }
 
+/* A settlement's signature covers its body only, so its topic_seq is anyone's to choose: an
+ * old genuine settlement (published before this subscriber joined) resent numbered far ahead
+ * must not make the next genuine settlement of its tier look like an old duplicate. */
+static void test_replayed_settlement_far_ahead(void **state)
+{
+    (void)state;
+    s_rig(&s_r, false, false);
+    s_warm_up(&s_r, false);
+    /* yesterday's settlement, signed as the engine signs it */
+    tix_wire_settlement_t old = {.tier = "T1", .ts_ns = 1000, .price = 4200, .date = "2026-01-01"};
+    memcpy(old.key_id, s_key.key_id, sizeof old.key_id);
+    tix_wire_header_t h = {0};
+    h.channel_seq = tix_pub_channel_seq(s_r.pub) + 1;
+    h.topic_seq = 1000000;
+    uint8_t buf[TIX_WIRE_SETTLEMENT_SIZE], sb[96];
+    assert_int_equal(tix_wire_encode_settlement(&h, &old, buf, sizeof buf), TIX_WIRE_SETTLEMENT_SIZE);
+    size_t sl = tix_wire_settlement_signed_bytes(buf, sb);
+    assert_true(sl > 0);
+    tix_sign(&s_key, sb, sl, buf + TIX_WIRE_SETTLEMENT_SIZE - TIX_WIRE_SIG_SIZE);
+    for (int i = 0; i < 20 && s_r.g.settlements == 0; i++) {
+        s_evil_send(&s_r, "STL.T1", buf, sizeof buf);
+        s_run(&s_r, 10);
+    }
+    s_run(&s_r, 200); /* any gap it opened is given up on or refused */
+    tix_wire_settlement_t next = {.tier = "T1", .ts_ns = 2000, .price = 4300, .date = "2026-01-02"};
+    assert_int_equal(tix_pub_settlement(s_r.pub, &next, tix_time_wall_ns()), 0);
+    for (int i = 0; i < 100 && s_r.g.last != 4300; i++)
+        s_run(&s_r, 10);
+    assert_int_equal(s_r.g.last, 4300);
+    /* and the old one, sent again now, is refused as a replay */
+    int settlements = s_r.g.settlements;
+    for (int i = 0; i < 10; i++) {
+        s_evil_send(&s_r, "STL.T1", buf, sizeof buf);
+        s_run(&s_r, 10);
+    }
+    assert_int_equal(s_r.g.settlements, settlements);
+    assert_int_equal(s_r.g.last, 4300);
+}
+
 /* (d) A message of wire version 1 is refused with a clear error, and counted. */
 static void test_old_wire_version(void **state)
 {
@@ -520,6 +559,7 @@ int main(void)
         cmocka_unit_test_teardown(test_old_wire_version, s_teardown_rig),
         cmocka_unit_test_teardown(test_far_ahead_quote_no_recovery, s_teardown_rig),
         cmocka_unit_test_teardown(test_hold_overflow_by_forged_quotes, s_teardown_rig),
+        cmocka_unit_test_teardown(test_replayed_settlement_far_ahead, s_teardown_rig),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
