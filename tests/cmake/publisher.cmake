@@ -6,6 +6,9 @@ set_tests_properties(unit_pubsub PROPERTIES TIMEOUT 120)
 # Forged ticks over epgm on the 127.0.0.1 interface, forged quotes, topic floods, v1 messages.
 tix_unit(sub_attacks tix_pub tix_sub)
 set_tests_properties(unit_sub_attacks PROPERTIES TIMEOUT 120)
+# Bounded mutation fuzzing of the SDK's flow (TIX_FUZZ_SEED=N reruns another sequence).
+tix_unit(sub_fuzz tix_sub)
+set_tests_properties(unit_sub_fuzz PROPERTIES TIMEOUT 120)
 
 # Two processes over epgm multicast on the 127.0.0.1 interface (DESIGN §7: test it in CI).
 add_executable(pub_driver e2e/pub_driver.c)

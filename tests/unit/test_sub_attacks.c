@@ -515,6 +515,47 @@ static void test_replayed_settlement_far_ahead(void **state)
     assert_int_equal(s_r.g.last, 4300);
 }
 
+/* A genuine settlement the subscriber missed, resent by the attacker under the next one's
+ * seq ahead of it: the real next settlement must not be dropped as a copy of it (signed copies
+ * of one settlement seq need not be the same bytes), and the old one must not be delivered
+ * after the newer one. No recovery service: the gap is given up on. */
+static void test_settlement_resent_ahead_buffered(void **state)
+{
+    (void)state;
+    s_no_recovery = true;
+    s_rig(&s_r, false, false);
+    s_no_recovery = false;
+    s_warm_up(&s_r, false);
+    tix_wire_settlement_t s1 = {.tier = "T1", .ts_ns = 1000, .price = 4100, .date = "2026-01-01"};
+    assert_int_equal(tix_pub_settlement(s_r.pub, &s1, tix_time_wall_ns()), 0);
+    for (int i = 0; i < 100 && s_r.g.settlements < 1; i++)
+        s_run(&s_r, 10);
+    assert_int_equal(s_r.g.settlements, 1);
+    tix_pub_drop_next(s_r.pub, 0, 1); /* the subscriber misses settlement 2 */
+    tix_wire_settlement_t s2 = {.tier = "T1", .ts_ns = 2000, .price = 4200, .date = "2026-01-02"};
+    assert_int_equal(tix_pub_settlement(s_r.pub, &s2, tix_time_wall_ns()), 0);
+    tix_wire_header_t h = {0};
+    h.channel_seq = tix_pub_channel_seq(s_r.pub) + 1;
+    h.topic_seq = 3;
+    uint8_t buf[TIX_WIRE_SETTLEMENT_SIZE];
+    assert_int_equal(tix_wire_encode_settlement(&h, &s2, buf, sizeof buf), TIX_WIRE_SETTLEMENT_SIZE);
+    tix_sub_stats_t before, st;
+    tix_sub_stats(s_r.sub, &before);
+    st = before;
+    for (int i = 0; i < 40 && st.gaps == before.gaps; i++) { /* until it is buffered */
+        s_evil_send(&s_r, "STL.T1", buf, sizeof buf);
+        assert_true(tix_sub_poll(s_r.sub, 5) >= 0);
+        tix_sub_stats(s_r.sub, &st);
+    }
+    assert_true(st.gaps > before.gaps);
+    tix_wire_settlement_t s3 = {.tier = "T1", .ts_ns = 3000, .price = 4300, .date = "2026-01-03"};
+    assert_int_equal(tix_pub_settlement(s_r.pub, &s3, tix_time_wall_ns()), 0);
+    for (int i = 0; i < 50; i++)
+        s_run(&s_r, 10);
+    assert_int_equal(s_r.g.last, 4300);
+    assert_int_equal(s_r.g.settlements, 2); /* 4200 never after it, and never twice */
+}
+
 /* (d) A message of wire version 1 is refused with a clear error, and counted. */
 static void test_old_wire_version(void **state)
 {
@@ -560,6 +601,7 @@ int main(void)
         cmocka_unit_test_teardown(test_far_ahead_quote_no_recovery, s_teardown_rig),
         cmocka_unit_test_teardown(test_hold_overflow_by_forged_quotes, s_teardown_rig),
         cmocka_unit_test_teardown(test_replayed_settlement_far_ahead, s_teardown_rig),
+        cmocka_unit_test_teardown(test_settlement_resent_ahead_buffered, s_teardown_rig),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
