@@ -30,6 +30,11 @@ add_test(NAME e2e_sub_cli
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sub_cli.sh $<TARGET_FILE:pub_driver>
                  $<TARGET_FILE:tix-sub> $<TARGET_FILE:tix-keygen>)
 set_tests_properties(e2e_sub_cli PROPERTIES TIMEOUT 90)
+# Names with odd bytes (quotes, commas, newlines, escapes) in tix-sub's jsonl, csv and text.
+add_test(NAME e2e_sub_names
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sub_names.sh $<TARGET_FILE:pub_driver>
+                 $<TARGET_FILE:tix-sub> $<TARGET_FILE:tix-keygen>)
+set_tests_properties(e2e_sub_names PROPERTIES TIMEOUT 90)
 add_test(NAME e2e_pub_norm
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/pub_epgm.sh $<TARGET_FILE:pub_driver>
                  $<TARGET_FILE:tix-sub> $<TARGET_FILE:tix-keygen> norm)
