@@ -128,20 +128,24 @@ void tix_sub_drain(tix_sub_t *self, int id, const char *topic)
 
 /* Whether a buffered copy of the same seq makes this one redundant: for ticks always (both
  * copies verified, and their signature binds the seq), for quotes and settlements only when
- * the bytes are equal — a forged quote, or an old genuine settlement resent under this seq,
- * that came first must not push the genuine one out. */
+ * the bytes are equal or no place is left for this line (tix_sub_copy_room) — a forged
+ * quote, or an old genuine settlement resent under this seq, that came first must not push
+ * the genuine one out. */
 static bool s_have_copy(const tix_sub_t *self, const s_topic_t *st, size_t i, const uint8_t *msg,
-                        size_t len)
+                        size_t len, int line)
 {
     uint64_t seq = self->m.h.topic_seq;
     size_t copies = 0;
+    unsigned have = 0;
     bool by_bytes = tix_sub_holds(self, self->m.h.template_id) ||
                     self->m.h.template_id == TIX_WIRE_SETTLEMENT;
-    for (; i < st->npend && st->pend[i].seq == seq; i++, copies++)
-        if (!by_bytes ||
-            (st->pend[i].len == len && memcmp(st->pend[i].msg, msg, len) == 0))
+    for (; i < st->npend && st->pend[i].seq == seq; i++, copies++) {
+        if (!by_bytes || (st->pend[i].len == len && memcmp(st->pend[i].msg, msg, len) == 0))
             return true;
-    return copies >= MAX_COPIES;
+        have |= 1u << st->pend[i].line;
+    }
+    /* as for held quotes: a forger on one line must not fill the other lines' places */
+    return copies > 0 && !tix_sub_copy_room(self, have, copies, line);
 }
 
 /* Keeps an out-of-order message until the gap before it is filled. */
@@ -152,7 +156,7 @@ static void s_buffer(tix_sub_t *self, s_topic_t *st, const char *topic, const ui
     size_t i = 0;
     while (i < st->npend && st->pend[i].seq < h->topic_seq)
         i++;
-    if (s_have_copy(self, st, i, msg, len)) {
+    if (s_have_copy(self, st, i, msg, len, line)) {
         self->stats.duplicates++;
         return;
     }

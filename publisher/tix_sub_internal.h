@@ -136,6 +136,11 @@ void tix_sub_topic_free(s_topic_t *st);
 
 /* sub_hold.c: quotes held until a signed attestation proves them (verify key set). */
 bool tix_sub_holds(const tix_sub_t *self, uint16_t template_id);
+/* Whether one more different copy of an unproven message may be kept, coming from `line`,
+ * when `ncopies` are kept from the lines in bitmask `have`: a place stays free for each
+ * other configured line (A, B, the replay) without one, so a forger on one line cannot fill
+ * the places of the genuine copies the others bring. */
+bool tix_sub_copy_room(const tix_sub_t *self, unsigned have, size_t ncopies, int line);
 /* Holds the quote in self->m at seq st->last + 1 (from `line`). */
 void tix_sub_hold(tix_sub_t *self, int id, const uint8_t *msg, size_t len, int line);
 /* Another copy of held seq `seq`: kept as a candidate when its bytes differ. */

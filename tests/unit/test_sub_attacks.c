@@ -556,6 +556,34 @@ static void test_settlement_resent_ahead_buffered(void **state)
     assert_int_equal(s_r.g.settlements, 2); /* 4200 never after it, and never twice */
 }
 
+/* Three different forged copies of the next quote on line B, ahead of the genuine one on A:
+ * they must not take every place kept for copies (one a line), or the genuine one is dropped
+ * and the attestation then proves none of the quotes it covers. */
+static void test_forged_copies_fill_no_slots(void **state)
+{
+    (void)state;
+    s_rig(&s_r, false, true);
+    s_quotes_flowing(&s_r);
+    int quotes = s_r.g.quotes;
+    tix_sub_stats_t before, st;
+    tix_sub_stats(s_r.sub, &before);
+    uint8_t buf[TIX_WIRE_QUOTE_SIZE];
+    for (int i = 0; i < 30; i++) { /* until the subscriber's connection to B carries them */
+        for (int c = 0; c < 3; c++) {
+            s_forged_quote(&s_r, buf, (uint64_t)s_r.published_quotes + 1);
+            buf[TIX_WIRE_HEADER_SIZE + 280] = (uint8_t)c; /* volume: three different copies */
+            s_evil_send(&s_r, "QTE.T1", buf, sizeof buf);
+        }
+        assert_true(tix_sub_poll(s_r.sub, 5) >= 0);
+        tix_sub_stats(s_r.sub, &st);
+        if (st.line_received[1] >= before.line_received[1] + 3)
+            break;
+    }
+    assert_true(st.line_received[1] >= before.line_received[1] + 3);
+    s_genuine_quotes_after(&s_r, 5);
+    assert_int_equal(s_r.g.quotes, quotes + 5);
+}
+
 /* (d) A message of wire version 1 is refused with a clear error, and counted. */
 static void test_old_wire_version(void **state)
 {
@@ -602,6 +630,7 @@ int main(void)
         cmocka_unit_test_teardown(test_hold_overflow_by_forged_quotes, s_teardown_rig),
         cmocka_unit_test_teardown(test_replayed_settlement_far_ahead, s_teardown_rig),
         cmocka_unit_test_teardown(test_settlement_resent_ahead_buffered, s_teardown_rig),
+        cmocka_unit_test_teardown(test_forged_copies_fill_no_slots, s_teardown_rig),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
