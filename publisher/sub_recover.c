@@ -135,9 +135,11 @@ static void s_drop_unpublished(tix_sub_t *self, int id, const char *topic)
 {
     s_topic_t *st = self->topics[id];
     self->stats.tampered++;
-    tix_sub_event(self, TIX_SUB_EV_TAMPERED, topic,
-                  "seq %" PRIu64 " at channel seq %" PRIu64 " was never published (not in the "
-                  "publisher's replay): dropped", st->pend[0].seq, st->pend[0].channel);
+    /* each forged message ahead of the flow brings one: limited, as an outsider repeats it */
+    tix_sub_event_limited(self, TIX_SUB_EV_TAMPERED, topic,
+                          "line %c: seq %" PRIu64 " at channel seq %" PRIu64 " was never published "
+                          "(not in the publisher's replay): dropped",
+                          tix_sub_line_name(st->pend[0].line), st->pend[0].seq, st->pend[0].channel);
     free(st->pend[0].msg);
     memmove(st->pend, st->pend + 1, (st->npend - 1) * sizeof *st->pend);
     st->npend--;

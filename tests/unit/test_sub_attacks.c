@@ -584,6 +584,25 @@ static void test_forged_copies_fill_no_slots(void **state)
     assert_int_equal(s_r.g.quotes, quotes + 5);
 }
 
+/* A flood of one-frame messages (no body) on an open line: each counted, but reported at most
+ * once a second (issue 12 item 7), or the subscriber's log is the attacker's to fill. */
+static void test_single_frame_flood_rate_limited(void **state)
+{
+    (void)state;
+    s_rig(&s_r, false, false);
+    s_warm_up(&s_r, false);
+    int events = s_r.g.events[TIX_SUB_EV_BAD_MESSAGE];
+    tix_sub_stats_t st = {0};
+    for (int i = 0; i < 50 && st.bad_messages < 200; i++) {
+        for (int k = 0; k < 20; k++)
+            assert_true(zmq_send(s_r.evil, "IDX.T1", 6, 0) >= 0);
+        s_run(&s_r, 5);
+        tix_sub_stats(s_r.sub, &st);
+    }
+    assert_true(st.bad_messages >= 200);
+    assert_true(s_r.g.events[TIX_SUB_EV_BAD_MESSAGE] - events <= 2);
+}
+
 /* (d) A message of wire version 1 is refused with a clear error, and counted. */
 static void test_old_wire_version(void **state)
 {
@@ -631,6 +650,7 @@ int main(void)
         cmocka_unit_test_teardown(test_replayed_settlement_far_ahead, s_teardown_rig),
         cmocka_unit_test_teardown(test_settlement_resent_ahead_buffered, s_teardown_rig),
         cmocka_unit_test_teardown(test_forged_copies_fill_no_slots, s_teardown_rig),
+        cmocka_unit_test_teardown(test_single_frame_flood_rate_limited, s_teardown_rig),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
