@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -603,6 +604,56 @@ static void test_single_frame_flood_rate_limited(void **state)
     assert_true(s_r.g.events[TIX_SUB_EV_BAD_MESSAGE] - events <= 2);
 }
 
+/* This process's resident memory, in bytes (/proc/self/statm). */
+static long s_rss(void)
+{
+    long pages = 0, rss = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f && fscanf(f, "%ld %ld", &pages, &rss) != 2)
+        rss = 0;
+    if (f)
+        fclose(f);
+    return rss * sysconf(_SC_PAGESIZE);
+}
+
+/* A peer of a tcp line (no CURVE: anyone who reaches it) subscribes with one 4 MB prefix.
+ * libzmq's PUB keeps subscriptions in a trie of a node per byte: without a bound on what the
+ * line reads, that one message costs the publisher (tixd: the engine's process) some 200 MB
+ * (a GB for 16 MB).
+ * The attacker runs in a child process, so its own copy is not counted here. */
+static void test_huge_subscription_bounded(void **state)
+{
+    (void)state;
+    s_rig(&s_r, false, false);
+    const char *ep = tix_pub_endpoint(s_r.pub, 0, 0);
+    s_run(&s_r, 100);
+    long before = s_rss();
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        void *ctx = zmq_ctx_new(), *sub = zmq_socket(ctx, ZMQ_SUB);
+        size_t n = 4u << 20;
+        char *prefix = malloc(n);
+        if (!ctx || !sub || !prefix || zmq_connect(sub, ep) != 0)
+            _exit(1);
+        for (size_t i = 0; i < n; i++)
+            prefix[i] = (char)('a' + i % 26);
+        (void)zmq_setsockopt(sub, ZMQ_SUBSCRIBE, prefix, n);
+        sleep(3);
+        _exit(0);
+    }
+    long peak = before;
+    for (int i = 0; i < 30; i++) {
+        s_run(&s_r, 100);
+        long now = s_rss();
+        peak = now > peak ? now : peak;
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    print_message("publisher RSS %ld MB -> peak %ld MB\n", before >> 20, peak >> 20);
+    assert_true(peak - before < (48l << 20));
+}
+
 /* (d) A message of wire version 1 is refused with a clear error, and counted. */
 static void test_old_wire_version(void **state)
 {
@@ -651,6 +702,7 @@ int main(void)
         cmocka_unit_test_teardown(test_settlement_resent_ahead_buffered, s_teardown_rig),
         cmocka_unit_test_teardown(test_forged_copies_fill_no_slots, s_teardown_rig),
         cmocka_unit_test_teardown(test_single_frame_flood_rate_limited, s_teardown_rig),
+        cmocka_unit_test_teardown(test_huge_subscription_bounded, s_teardown_rig),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
