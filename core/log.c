@@ -46,6 +46,23 @@ static void s_json_escape(FILE *f, const char *s)
     }
 }
 
+/* Writes `s` for a text log: control bytes (but tab) and DEL as \n or \xHH.
+ * Messages carry names and texts from the network (a refused quote's model, a provider's
+ * error): raw, a newline in one would forge a log line and an escape would reach the
+ * operator's terminal. */
+static void s_text_escape(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n')
+            fputs("\\n", f);
+        else if ((c < 0x20 && c != '\t') || c == 0x7f)
+            fprintf(f, "\\x%02x", c);
+        else
+            fputc(c, f);
+    }
+}
+
 /* Writes one line; `suffix` (may be "") follows the message. */
 __attribute__((format(printf, 3, 0))) static void s_write(tix_log_level_t level,
                                                           const char *suffix, const char *fmt,
@@ -64,7 +81,9 @@ __attribute__((format(printf, 3, 0))) static void s_write(tix_log_level_t level,
         s_json_escape(f, msg);
         fputs("\"}\n", f);
     } else {
-        fprintf(f, "%s %-5s %s\n", ts, s_names[level], msg);
+        fprintf(f, "%s %-5s ", ts, s_names[level]);
+        s_text_escape(f, msg);
+        fputc('\n', f);
     }
     fflush(f);
     pthread_mutex_unlock(&s_lock);

@@ -51,6 +51,15 @@ static void s_read_monitors(tix_pub_t *self)
     }
 }
 
+/* What a line reads from its peers: the handshake (CURVE's INITIATE, the longest: ~260 bytes
+ * and the socket's metadata), then subscriptions, each a topic prefix shorter than a topic
+ * plus a few bytes of framing (and CURVE's 33-byte envelope: ZMQ_MAXMSGSIZE bounds a frame
+ * before decryption). libzmq's PUB keeps every subscription in a trie of a node per byte, so
+ * without a bound one long subscription from anyone who reaches a tcp line costs the
+ * publisher ~55 bytes a byte (a 16 MB prefix: about a GB); a larger frame now makes libzmq
+ * drop the connection unread. 512 leaves the handshake room, as the ingest's 353 does. */
+#define TIX_PUB_SUB_MAXMSG 512
+
 /* One PUB socket per endpoint: CURVE is a per-socket option and multicast cannot carry it. */
 static int s_open_endpoint(tix_pub_t *self, const char *ep, int line)
 {
@@ -63,7 +72,9 @@ static int s_open_endpoint(tix_pub_t *self, const char *ep, int line)
     self->socks[self->nsocks].line = line;
     self->nsocks++;
     int hwm = self->cfg.sndhwm, linger = 0;
-    if (zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm) || zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger))
+    int64_t maxmsg = TIX_PUB_SUB_MAXMSG;
+    if (zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm) || zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger) ||
+        zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg))
         goto fail;
     if (s_is_multicast(ep)) {
         int rate = self->cfg.multicast_rate_kbps; /* libzmq's default of 100 kbit/s is far too low */

@@ -360,7 +360,9 @@ int tix_sub_poll(tix_sub_t *self, int timeout_ms)
             topic[tl] = '\0';
             if (!zmq_msg_more(&t) || zmq_msg_recv(&b, self->line[map[k]], 0) < 0 || zmq_msg_more(&b)) {
                 self->stats.bad_messages++;
-                tix_sub_event(self, TIX_SUB_EV_BAD_MESSAGE, topic, "not a (topic, body) message");
+                /* anyone on an open line can send these at will: counted, reported limited */
+                tix_sub_event_limited(self, TIX_SUB_EV_BAD_MESSAGE, topic,
+                                      "line %c: not a (topic, body) message", 'A' + map[k]);
                 while (zmq_msg_more(&b) && zmq_msg_recv(&b, self->line[map[k]], 0) >= 0)
                     ; /* drain the rest of a malformed multipart */
             } else {

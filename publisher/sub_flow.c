@@ -36,15 +36,23 @@ static void s_deliver(tix_sub_t *self, int id, const char *topic, const uint8_t 
         s_att_due(self, id);
         return;
     }
-    if (st->anchored && tix_chain_advance(self->chain, id, h->topic_seq, msg, len)) {
-        /* Cannot happen with libsodium's fixed sizes; if it did, the chain lacks this
-         * message: say so and re-anchor at the next signed attestation, as after a loss. */
+    if (st->init && h->topic_seq <= st->last) {
+        /* A newer signed settlement at a seq we passed (s_newer_settlement): an old one was
+         * resent ahead of it. Keep our place (going back would take the genuine copies of
+         * what we have for replays); the chain lacks this one now: re-anchor at the next
+         * signed attestation, as after a loss. */
         st->anchored = false;
-        self->stats.bad_messages++;
-        tix_sub_event(self, TIX_SUB_EV_BAD_MESSAGE, topic, "%s", tix_err());
+    } else {
+        if (st->anchored && tix_chain_advance(self->chain, id, h->topic_seq, msg, len)) {
+            /* Cannot happen with libsodium's fixed sizes; if it did, the chain lacks this
+             * message: say so and re-anchor at the next signed attestation, as after a loss. */
+            st->anchored = false;
+            self->stats.bad_messages++;
+            tix_sub_event(self, TIX_SUB_EV_BAD_MESSAGE, topic, "%s", tix_err());
+        }
+        st->last = h->topic_seq;
+        st->last_channel = h->channel_seq;
     }
-    st->last = h->topic_seq;
-    st->last_channel = h->channel_seq;
     tix_sub_remember(st, h->topic_seq, msg, len);
     if (h->template_id == TIX_WIRE_SETTLEMENT)
         st->last_settlement_ts = self->m.u.settlement.ts_ns;
@@ -71,19 +79,40 @@ static int s_decode(tix_sub_t *self, const char *topic, const uint8_t *msg, size
     return -1;
 }
 
+/* With a verify key, a settlement later than the tier's last delivered one, at a topic_seq we
+ * are already past. A settlement's signature covers its body only (it verifies alone, as
+ * archived), so its topic_seq is not the publisher's word: an old genuine settlement resent
+ * numbered far ahead would otherwise make the next real one look like a duplicate. Its signed
+ * ts_ns orders it instead (tix_sub_authentic checks the signature next); the chain then
+ * disagrees with the next attestation, which reports the replay. */
+static bool s_newer_settlement(const tix_sub_t *self, const s_topic_t *st)
+{
+    return self->cfg.verify_key && self->m.h.template_id == TIX_WIRE_SETTLEMENT &&
+           st->last_settlement_ts && self->m.u.settlement.ts_ns > st->last_settlement_ts;
+}
+
 void tix_sub_drain(tix_sub_t *self, int id, const char *topic)
 {
     s_topic_t *st = self->topics[id];
     size_t k = 0;
     while (k < st->npend && st->pend[k].seq <= st->last + 1) {
+        if (!st->init) { /* resynchronising (tix_sub_resync): nothing buffered can be proven */
+            tix_sub_drop_pending(self, id, k, "the chain broke before them");
+            break;
+        }
         s_pend_t *p = &st->pend[k++];
         if (s_decode(self, topic, p->msg, p->len, p->line) != 0) {
             free(p->msg);
             continue;
         }
-        if (p->seq == st->last + 1)
-            s_deliver(self, id, topic, p->msg, p->len, 0, p->line);
-        else if (tix_sub_holds(self, self->m.h.template_id) && p->seq > st->last - st->nheld)
+        if (p->seq == st->last + 1 || s_newer_settlement(self, st)) {
+            /* A settlement fresh when buffered may be old now: a later one was delivered
+             * since, so this is an old one resent under a seq ahead of ours (its signature
+             * does not cover the header). Judged again, it is refused as a replay. */
+            if (self->m.h.template_id != TIX_WIRE_SETTLEMENT ||
+                tix_sub_authentic(self, st, topic, p->msg, p->len, p->line))
+                s_deliver(self, id, topic, p->msg, p->len, 0, p->line);
+        } else if (tix_sub_holds(self, self->m.h.template_id) && p->seq > st->last - st->nheld)
             tix_sub_hold_copy(self, st, p->seq, p->msg, p->line);
         else
             tix_sub_duplicate(self, st, topic, p->seq, p->msg, p->len, p->line);
@@ -97,19 +126,26 @@ void tix_sub_drain(tix_sub_t *self, int id, const char *topic)
         st->gap_since = 0;
 }
 
-/* Whether a buffered copy of the same seq makes this one redundant: always for signed
- * messages (both copies verified), and for quotes only when the bytes are equal — a forged
- * copy that came first must not push the genuine one out. */
+/* Whether a buffered copy of the same seq makes this one redundant: for ticks always (both
+ * copies verified, and their signature binds the seq), for quotes and settlements only when
+ * the bytes are equal or no place is left for this line (tix_sub_copy_room) — a forged
+ * quote, or an old genuine settlement resent under this seq, that came first must not push
+ * the genuine one out. */
 static bool s_have_copy(const tix_sub_t *self, const s_topic_t *st, size_t i, const uint8_t *msg,
-                        size_t len)
+                        size_t len, int line)
 {
     uint64_t seq = self->m.h.topic_seq;
     size_t copies = 0;
-    for (; i < st->npend && st->pend[i].seq == seq; i++, copies++)
-        if (!tix_sub_holds(self, self->m.h.template_id) ||
-            (st->pend[i].len == len && memcmp(st->pend[i].msg, msg, len) == 0))
+    unsigned have = 0;
+    bool by_bytes = tix_sub_holds(self, self->m.h.template_id) ||
+                    self->m.h.template_id == TIX_WIRE_SETTLEMENT;
+    for (; i < st->npend && st->pend[i].seq == seq; i++, copies++) {
+        if (!by_bytes || (st->pend[i].len == len && memcmp(st->pend[i].msg, msg, len) == 0))
             return true;
-    return copies >= MAX_COPIES;
+        have |= 1u << st->pend[i].line;
+    }
+    /* as for held quotes: a forger on one line must not fill the other lines' places */
+    return copies > 0 && !tix_sub_copy_room(self, have, copies, line);
 }
 
 /* Keeps an out-of-order message until the gap before it is filled. */
@@ -120,7 +156,7 @@ static void s_buffer(tix_sub_t *self, s_topic_t *st, const char *topic, const ui
     size_t i = 0;
     while (i < st->npend && st->pend[i].seq < h->topic_seq)
         i++;
-    if (s_have_copy(self, st, i, msg, len)) {
+    if (s_have_copy(self, st, i, msg, len, line)) {
         self->stats.duplicates++;
         return;
     }
@@ -201,7 +237,8 @@ void tix_sub_process(tix_sub_t *self, const char *topic, const uint8_t *msg, siz
         self->unattested_since = tix_sub_now(); /* data is arriving, proven or not */
     int id;
     s_topic_t *st = tix_sub_topic_find(self, topic, &id);
-    if (st && st->init && h->topic_seq <= st->last) { /* judged against what we hold */
+    if (st && st->init && h->topic_seq <= st->last && !s_newer_settlement(self, st)) {
+        /* judged against what we hold */
         if (tix_sub_holds(self, h->template_id) && h->topic_seq > st->last - st->nheld)
             tix_sub_hold_copy(self, st, h->topic_seq, msg, line);
         else
@@ -212,7 +249,8 @@ void tix_sub_process(tix_sub_t *self, const char *topic, const uint8_t *msg, siz
         return;
     if ((!st || !st->init) && !(st = s_first_sight(self, topic, &id)))
         return;
-    if (h->topic_seq == st->last + 1) {
+    if (h->topic_seq == st->last + 1 || (st->init && h->topic_seq <= st->last)) {
+        /* the second case: a newer signed settlement (s_newer_settlement), now verified */
         s_deliver(self, id, topic, msg, len, flags, line);
         tix_sub_drain(self, id, topic);
         return;

@@ -8,6 +8,17 @@
 
 #define HOLD_MAX_DEFAULT 131072 /* quotes per topic: ~49 MB, over a second at 100 k quotes/s */
 
+bool tix_sub_copy_room(const tix_sub_t *self, unsigned have, size_t ncopies, int line)
+{
+    const bool open[3] = {self->cfg.line_a != NULL, self->cfg.line_b != NULL,
+                          self->cfg.recovery != NULL};
+    size_t reserved = 0;
+    for (int l = 0; l <= LINE_REPLAY; l++)
+        if (l != line && open[l] && !(have & (1u << l)))
+            reserved++;
+    return ncopies + reserved < MAX_COPIES;
+}
+
 bool tix_sub_holds(const tix_sub_t *self, uint16_t template_id)
 {
     return self->cfg.verify_key && template_id == TIX_WIRE_QUOTE;
@@ -87,10 +98,11 @@ void tix_sub_hold(tix_sub_t *self, int id, const uint8_t *msg, size_t len, int l
         char why[128];
         snprintf(why, sizeof why, "more than %zu quotes held awaiting a signed attestation",
                  st->held_cap);
-        tix_sub_hold_drop(self, id, why);
         self->stats.unauthenticated++; /* this one too: the chain no longer reaches it */
-        st->last = h->topic_seq;
-        st->last_channel = h->channel_seq;
+        /* Not st->last = this seq: whoever filled the ring (anyone on an open line can send
+         * quotes in order) would have us take every genuine quote up to there for an old
+         * duplicate. Resume from the next signed attestation's state instead. */
+        tix_sub_resync(self, id, why);
         return;
     }
     s_held_t *slot = s_at(st, st->nheld);
@@ -117,7 +129,11 @@ void tix_sub_hold_copy(tix_sub_t *self, s_topic_t *st, uint64_t seq, const uint8
             return;
         }
     /* Different bytes, neither proven yet: keep both, the attestation decides. */
-    if (h->ncopies == MAX_COPIES || (!h->alt && !(h->alt = malloc((MAX_COPIES - 1) * sizeof *h->alt)))) {
+    unsigned have = 0;
+    for (int c = 0; c < h->ncopies; c++)
+        have |= 1u << h->line[c];
+    if (!tix_sub_copy_room(self, have, h->ncopies, line) ||
+        (!h->alt && !(h->alt = malloc((MAX_COPIES - 1) * sizeof *h->alt)))) {
         self->stats.duplicates++;
         return;
     }

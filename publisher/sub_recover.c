@@ -7,10 +7,45 @@
 #include <string.h>
 #include <zmq.h>
 
+void tix_sub_resync(tix_sub_t *self, int id, const char *why)
+{
+    s_topic_t *st = self->topics[id];
+    tix_sub_hold_drop(self, id, why);
+    /* Not init: quotes are refused until a verified attestation's entry opens the topic
+     * again at the publisher's own state (s_open_attested), exactly as at first sight. */
+    st->init = st->anchored = false;
+    st->att_pending = false;
+    st->gap_since = 0;
+}
+
+void tix_sub_drop_pending(tix_sub_t *self, int id, size_t from, const char *why)
+{
+    s_topic_t *st = self->topics[id];
+    if (from >= st->npend)
+        return;
+    size_t n = st->npend - from;
+    self->stats.unauthenticated += n;
+    tix_sub_event_limited(self, TIX_SUB_EV_UNRECOVERABLE, tix_chain_name(self->chain, id),
+                          "%zu buffered quote(s) dropped, never delivered: %s; following again "
+                          "from the next signed attestation", n, why);
+    for (size_t p = from; p < st->npend; p++)
+        free(st->pend[p].msg);
+    st->npend = from;
+}
+
 /* Gives up on what is missing before the next buffered message (or the attested seq). */
 void tix_sub_skip(tix_sub_t *self, int id, const char *topic, const char *why)
 {
     s_topic_t *st = self->topics[id];
+    /* With a verify key a buffered quote is unauthenticated, and so is its topic_seq: jumping
+     * to it would let one forged quote numbered far ahead make every genuine one after the
+     * gap look like an old duplicate. The chain is broken here anyway, so nothing held or
+     * buffered could be proven: start over from the next signed attestation instead. */
+    if (st->npend && tix_sub_holds(self, tix_wire_get_u16(st->pend[0].msg + 2))) {
+        tix_sub_resync(self, id, why);
+        tix_sub_drop_pending(self, id, 0, why);
+        return;
+    }
     if (st->nheld) /* held quotes cannot be proven across the loss */
         tix_sub_hold_drop(self, id, why);
     uint64_t upto = st->npend ? st->pend[0].seq - 1 : st->att_seq;
@@ -100,9 +135,11 @@ static void s_drop_unpublished(tix_sub_t *self, int id, const char *topic)
 {
     s_topic_t *st = self->topics[id];
     self->stats.tampered++;
-    tix_sub_event(self, TIX_SUB_EV_TAMPERED, topic,
-                  "seq %" PRIu64 " at channel seq %" PRIu64 " was never published (not in the "
-                  "publisher's replay): dropped", st->pend[0].seq, st->pend[0].channel);
+    /* each forged message ahead of the flow brings one: limited, as an outsider repeats it */
+    tix_sub_event_limited(self, TIX_SUB_EV_TAMPERED, topic,
+                          "line %c: seq %" PRIu64 " at channel seq %" PRIu64 " was never published "
+                          "(not in the publisher's replay): dropped",
+                          tix_sub_line_name(st->pend[0].line), st->pend[0].seq, st->pend[0].channel);
     free(st->pend[0].msg);
     memmove(st->pend, st->pend + 1, (st->npend - 1) * sizeof *st->pend);
     st->npend--;

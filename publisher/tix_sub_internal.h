@@ -104,6 +104,14 @@ void tix_sub_timers(tix_sub_t *self);
 void tix_sub_recover(tix_sub_t *self, int id);
 /* Gives up on what is missing before the next buffered message or attested seq. */
 void tix_sub_skip(tix_sub_t *self, int id, const char *topic, const char *why);
+/* With a verify key, a quote topic whose chain broke: drops what is held (none of it can be
+ * proven, and the sequence numbers are the sender's word) and refuses quotes until the next
+ * verified attestation reopens the topic at the publisher's state. Buffered messages stay:
+ * the caller drops them (tix_sub_drop_pending; tix_sub_drain does when it finds the topic
+ * closed), since this may run while the drain walks them. */
+void tix_sub_resync(tix_sub_t *self, int id, const char *why);
+/* Frees buffered messages from index `from` on, counted unauthenticated and reported. */
+void tix_sub_drop_pending(tix_sub_t *self, int id, size_t from, const char *why);
 /* Delivers buffered messages that are now in order; drops those we already have. */
 void tix_sub_drain(tix_sub_t *self, int id, const char *topic);
 
@@ -128,6 +136,11 @@ void tix_sub_topic_free(s_topic_t *st);
 
 /* sub_hold.c: quotes held until a signed attestation proves them (verify key set). */
 bool tix_sub_holds(const tix_sub_t *self, uint16_t template_id);
+/* Whether one more different copy of an unproven message may be kept, coming from `line`,
+ * when `ncopies` are kept from the lines in bitmask `have`: a place stays free for each
+ * other configured line (A, B, the replay) without one, so a forger on one line cannot fill
+ * the places of the genuine copies the others bring. */
+bool tix_sub_copy_room(const tix_sub_t *self, unsigned have, size_t ncopies, int line);
 /* Holds the quote in self->m at seq st->last + 1 (from `line`). */
 void tix_sub_hold(tix_sub_t *self, int id, const uint8_t *msg, size_t len, int line);
 /* Another copy of held seq `seq`: kept as a candidate when its bytes differ. */

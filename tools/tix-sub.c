@@ -37,6 +37,64 @@ static const char *s_status(const tix_wire_msg_t *m)
     return st < 3 ? (m->h.template_id == TIX_WIRE_TICK ? tick[st] : stl[st]) : "?";
 }
 
+/* Names (provider, model, currency) hold whatever bytes but NUL the sender put there: the
+ * decoder checks only their termination, and a mapping pattern ("gpt-4o*") admits any model
+ * name a provider returns. Each format escapes them so that a name stays one value — never
+ * extra JSON keys (a forged "blended"), extra CSV columns or rows, or raw terminal escapes. */
+#define NAME_OUT_MAX (96 * 6 + 3) /* the longest name (model, 95 bytes), every byte as \u00XX */
+
+/* JSON string contents: '"', '\\' and control bytes (DEL too) escaped; other bytes as they are. */
+static const char *s_json_name(const char *in, char out[NAME_OUT_MAX])
+{
+    size_t o = 0;
+    for (const unsigned char *c = (const unsigned char *)in; *c && o + 7 < NAME_OUT_MAX; c++) {
+        if (*c == '"' || *c == '\\')
+            o += (size_t)snprintf(out + o, NAME_OUT_MAX - o, "\\%c", *c);
+        else if (*c < 0x20 || *c == 0x7f)
+            o += (size_t)snprintf(out + o, NAME_OUT_MAX - o, "\\u%04x", *c);
+        else
+            out[o++] = (char)*c;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* An RFC 4180 field: quoted (quotes doubled) when it holds a comma, quote, CR or LF; the
+ * bytes themselves are kept, as CSV readers expect. */
+static const char *s_csv_name(const char *in, char out[NAME_OUT_MAX])
+{
+    if (!in[strcspn(in, ",\"\r\n")]) {
+        snprintf(out, NAME_OUT_MAX, "%s", in);
+        return out;
+    }
+    size_t o = 0;
+    out[o++] = '"';
+    for (const char *c = in; *c && o + 3 < NAME_OUT_MAX; c++) {
+        if (*c == '"')
+            out[o++] = '"';
+        out[o++] = *c;
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+    return out;
+}
+
+/* Text for a terminal: control bytes and DEL as \xHH, the backslash doubled. */
+static const char *s_text_name(const char *in, char out[NAME_OUT_MAX])
+{
+    size_t o = 0;
+    for (const unsigned char *c = (const unsigned char *)in; *c && o + 5 < NAME_OUT_MAX; c++) {
+        if (*c == '\\')
+            o += (size_t)snprintf(out + o, NAME_OUT_MAX - o, "\\\\");
+        else if (*c < 0x20 || *c == 0x7f)
+            o += (size_t)snprintf(out + o, NAME_OUT_MAX - o, "\\x%02x", *c);
+        else
+            out[o++] = (char)*c;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 static const char *s_kind(uint16_t t)
 {
     switch (t) {
@@ -73,8 +131,10 @@ static void s_print_text(const char *topic, const tix_wire_msg_t *m, unsigned fl
     }
     case TIX_WIRE_QUOTE: {
         const tix_wire_quote_t *q = &m->u.quote;
+        char pv[NAME_OUT_MAX], md[NAME_OUT_MAX];
         printf("%s %-14s %s/%s blended=%s%s\n", tix_time_format_iso(q->recv_ns, ts, sizeof ts), topic,
-               q->provider, q->model, tix_price_format(q->blended, p, sizeof p), tag);
+               s_text_name(q->provider, pv), s_text_name(q->model, md),
+               tix_price_format(q->blended, p, sizeof p), tag);
         break;
     }
     default: break;
@@ -99,12 +159,12 @@ static void s_sig_hex(const uint8_t *key_id, const uint8_t *sig, char kid[17], c
     "date,partitions_used,provider,model,currency,unit,reason,local_input,local_output,"            \
     "local_cached,fx_e9,input,output,cached,blended,volume,key_id,signature\n"
 
-/* The quote's columns of a CSV row (provider .. volume). Names are printable: the decoder
- * refuses anything but NUL-padded strings, and provider/model come from our own config. */
+/* The quote's columns of a CSV row (provider .. volume), names as RFC 4180 fields. */
 static void s_csv_quote(const tix_wire_quote_t *q)
 {
-    char v[9][TIX_PRICE_TEXT_MAX];
-    printf("%s,%s,%s,%u,%u,%s,%s,%s,%s,%s,%s,%s,%s,%lld", q->provider, q->model, q->currency, q->unit,
+    char v[9][TIX_PRICE_TEXT_MAX], pv[NAME_OUT_MAX], md[NAME_OUT_MAX], cu[NAME_OUT_MAX];
+    printf("%s,%s,%s,%u,%u,%s,%s,%s,%s,%s,%s,%s,%s,%lld", s_csv_name(q->provider, pv),
+           s_csv_name(q->model, md), s_csv_name(q->currency, cu), q->unit,
            q->reason, s_price(q->local_input, v[0], sizeof v[0], ""),
            s_price(q->local_output, v[1], sizeof v[1], ""), s_price(q->local_cached, v[2], sizeof v[2], ""),
            q->fx_e9 < 0 ? "" : s_price(q->fx_e9, v[3], sizeof v[3], ""), s_price(q->input, v[4], sizeof v[4], ""),
@@ -155,9 +215,10 @@ static void s_json_signature(const uint8_t *key_id, const uint8_t *sig)
 
 static void s_json_quote(const tix_wire_quote_t *q)
 {
+    char pv[NAME_OUT_MAX], md[NAME_OUT_MAX], cu[NAME_OUT_MAX];
     printf(",\"recv_ns\":%lld,\"tier\":\"%s\",\"provider\":\"%s\",\"model\":\"%s\",\"currency\":\"%s\","
-           "\"unit\":%u,\"reason\":%u", (long long)q->recv_ns, q->tier, q->provider, q->model, q->currency,
-           q->unit, q->reason);
+           "\"unit\":%u,\"reason\":%u", (long long)q->recv_ns, q->tier, s_json_name(q->provider, pv),
+           s_json_name(q->model, md), s_json_name(q->currency, cu), q->unit, q->reason);
     s_json_price("local_input", q->local_input);
     s_json_price("local_output", q->local_output);
     s_json_price("local_cached", q->local_cached);

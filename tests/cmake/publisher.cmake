@@ -6,6 +6,9 @@ set_tests_properties(unit_pubsub PROPERTIES TIMEOUT 120)
 # Forged ticks over epgm on the 127.0.0.1 interface, forged quotes, topic floods, v1 messages.
 tix_unit(sub_attacks tix_pub tix_sub)
 set_tests_properties(unit_sub_attacks PROPERTIES TIMEOUT 120)
+# Bounded mutation fuzzing of the SDK's flow (TIX_FUZZ_SEED=N reruns another sequence).
+tix_unit(sub_fuzz tix_sub)
+set_tests_properties(unit_sub_fuzz PROPERTIES TIMEOUT 120)
 
 # Two processes over epgm multicast on the 127.0.0.1 interface (DESIGN §7: test it in CI).
 add_executable(pub_driver e2e/pub_driver.c)
@@ -27,6 +30,11 @@ add_test(NAME e2e_sub_cli
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sub_cli.sh $<TARGET_FILE:pub_driver>
                  $<TARGET_FILE:tix-sub> $<TARGET_FILE:tix-keygen>)
 set_tests_properties(e2e_sub_cli PROPERTIES TIMEOUT 90)
+# Names with odd bytes (quotes, commas, newlines, escapes) in tix-sub's jsonl, csv and text.
+add_test(NAME e2e_sub_names
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/sub_names.sh $<TARGET_FILE:pub_driver>
+                 $<TARGET_FILE:tix-sub> $<TARGET_FILE:tix-keygen>)
+set_tests_properties(e2e_sub_names PROPERTIES TIMEOUT 90)
 add_test(NAME e2e_pub_norm
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/e2e/pub_epgm.sh $<TARGET_FILE:pub_driver>
                  $<TARGET_FILE:tix-sub> $<TARGET_FILE:tix-keygen> norm)

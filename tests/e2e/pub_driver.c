@@ -35,6 +35,7 @@ static int s_serve(tix_pub_t *pub, long ms)
 int main(int argc, char **argv)
 {
     const char *a = NULL, *b = NULL, *rec = NULL, *key = NULL, *tier = "T1", *curve = NULL, *allow = NULL;
+    const char *model = "model-1";
     long count = 100, interval_us = 1000, warm_ms = 1500, linger_ms = 3000, attest_ms = 100;
     int quotes = 0, settle = 0;
     static const struct option opts[] = {
@@ -45,7 +46,7 @@ int main(int argc, char **argv)
         {"linger-ms", required_argument, NULL, 'l'}, {"attest-ms", required_argument, NULL, 'm'},
         {"quotes", no_argument, NULL, 'q'}, {"settle", no_argument, NULL, 's'},
         {"curve", required_argument, NULL, 'c'}, {"allow", required_argument, NULL, 'A'},
-        {NULL, 0, NULL, 0}};
+        {"model", required_argument, NULL, 'M'}, {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -63,13 +64,14 @@ int main(int argc, char **argv)
         case 's': settle = 1; break;
         case 'c': curve = optarg; break;
         case 'A': allow = optarg; break;
+        case 'M': model = optarg; break;
         default: return 2;
         }
     }
     if (!a || !key) {
         fprintf(stderr, "usage: pub_driver --line-a EP [--line-b EP] [--recovery EP] --key SIGN.key "
                         "[--tier T] [--count N] [--interval-us U] [--warm-ms W] [--linger-ms L] [--attest-ms M] "
-                        "[--quotes] [--settle] [--curve BASE --allow FILE]\n");
+                        "[--quotes] [--model NAME] [--settle] [--curve BASE --allow FILE]\n");
         return 2;
     }
     tix_sign_key_t sk;
@@ -99,11 +101,12 @@ int main(int argc, char **argv)
     for (long i = 0; i < count; i++) {
         tix_wire_tick_t t = {.ts_ns = tix_time_wall_ns(), .price = 1000000000 + i, .n_used = 3};
         snprintf(t.tier, sizeof t.tier, "%s", tier);
-        tix_wire_quote_t q = {.recv_ns = t.ts_ns, .provider = "prov", .model = "model-1", .currency = "USD",
+        tix_wire_quote_t q = {.recv_ns = t.ts_ns, .provider = "prov", .currency = "USD",
                               .unit = 1000000, .local_input = 2000000000, .local_output = 8000000000,
                               .local_cached = TIX_WIRE_PRICE_NULL, .fx_e9 = 1000000000, .input = 2000000000,
                               .output = 8000000000, .cached = TIX_WIRE_PRICE_NULL,
                               .blended = 3500000000 + i, .volume = 1000 + i};
+        snprintf(q.model, sizeof q.model, "%s", model); /* any bytes a mapping pattern admits */
         snprintf(q.tier, sizeof q.tier, "%s", tier);
         if (tix_pub_tick(pub, &t, tix_time_wall_ns()) || (quotes && tix_pub_quote(pub, &q, tix_time_wall_ns())) ||
             s_serve(pub, interval_us / 1000))

@@ -141,6 +141,30 @@ static void test_diag_and_edit_distance(void **state)
     assert_int_equal(tix_edit_distance("stale_ms", "stale_ms"), 0);
 }
 
+/* A name from the network (a refused quote's model, a provider's error text) holding a newline
+ * and a terminal escape must not forge a second log line in text mode. */
+static void test_log_text_no_forged_lines(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    tix_log_set_stream(f);
+    tix_log_set_level(TIX_LOG_INFO);
+    tix_warn("model: '%s' matches no mapping rule",
+             "m\n2026-01-01T00:00:00.000000000Z ERROR engine: index halted\x1b[2J\\");
+    tix_log_set_stream(NULL);
+    fclose(f);
+    size_t lines = 0;
+    for (const char *c = buf; *c; c++)
+        lines += *c == '\n';
+    assert_int_equal(lines, 1);
+    assert_null(strchr(buf, 0x1b));
+    assert_non_null(strstr(buf, "'m\\n2026-01-01T00:00:00.000000000Z ERROR engine: index halted\\x1b[2J\\' matches"));
+    free(buf);
+}
+
 static void test_log_json(void **state)
 {
     (void)state;
@@ -213,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_time_format), cmocka_unit_test(test_time_parse),
         cmocka_unit_test(test_floor_div),   cmocka_unit_test(test_strtab),
         cmocka_unit_test(test_diag_and_edit_distance), cmocka_unit_test(test_log_json),
+        cmocka_unit_test(test_log_text_no_forged_lines),
         cmocka_unit_test(test_err_wraps_previous), cmocka_unit_test(test_log_limited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -43,6 +44,9 @@ typedef struct {
 static tix_sign_key_t s_key;
 static char s_keydir[256];
 static s_rig_t s_r;
+/* Subscriber options the next s_rig takes (each test that sets them resets them after). */
+static bool s_no_recovery;
+static size_t s_hold_max;
 
 static void s_on_msg(void *arg, const char *topic, const tix_wire_msg_t *m, unsigned flags)
 {
@@ -110,7 +114,8 @@ static void s_rig(s_rig_t *r, bool multicast, bool quotes)
     tix_sub_cfg_t sc = {0};
     sc.line_a = tix_pub_endpoint(r->pub, 0, 0);
     sc.line_b = r->line_b;
-    sc.recovery = tix_pub_recovery_endpoint(r->pub);
+    sc.recovery = s_no_recovery ? NULL : tix_pub_recovery_endpoint(r->pub);
+    sc.hold_max = s_hold_max;
     sc.quotes = quotes;
     sc.verify_key = s_key.pk;
     sc.heartbeat_ms = 50;
@@ -383,6 +388,272 @@ static void test_replayed_settlement_refused(void **state)
     assert_int_equal(s_r.g.forged, 0);
 }
 
+/* Quotes until an attestation has proven some, then until those in flight are in. */
+static void s_quotes_flowing(s_rig_t *r)
+{
+    tix_wire_quote_t q;
+    for (int i = 0; i < 300 && r->g.quotes == 0; i++) {
+        s_quote(r, &q, 100 + r->published_quotes);
+        s_run(r, 20);
+    }
+    assert_true(r->g.quotes > 0);
+    s_run(r, 200);
+}
+
+/* A forged quote as the attacker sends it: the next channel seq, topic seq `seq`. */
+static void s_forged_quote(s_rig_t *r, uint8_t buf[TIX_WIRE_QUOTE_SIZE], uint64_t seq)
+{
+    tix_wire_quote_t q;
+    s_quote(NULL, &q, FORGED);
+    tix_wire_header_t h = {0};
+    h.channel_seq = tix_pub_channel_seq(r->pub) + 1;
+    h.topic_seq = seq;
+    assert_int_equal(tix_wire_encode_quote(&h, &q, buf, TIX_WIRE_QUOTE_SIZE), TIX_WIRE_QUOTE_SIZE);
+}
+
+/* Genuine quotes 8000.. after an attack: all must be delivered, none forged. */
+static void s_genuine_quotes_after(s_rig_t *r, int n)
+{
+    tix_wire_quote_t q;
+    int quotes = r->g.quotes;
+    for (int i = 0; i < n; i++) {
+        s_quote(r, &q, 8000 + i);
+        s_run(r, 10);
+    }
+    for (int i = 0; i < 200 && r->g.quotes < quotes + n; i++)
+        s_run(r, 10);
+    assert_int_equal(r->g.forged, 0);
+    assert_int_equal(r->g.quotes, quotes + n);
+    assert_int_equal(r->g.last, 8000 + n - 1);
+}
+
+/* One unauthenticated quote numbered far ahead, on a subscriber without a recovery service:
+ * giving up on the "gap" before it must not take its topic_seq for the publisher's, or every
+ * genuine quote after it looks like an old duplicate and the topic is dead for good. */
+static void test_far_ahead_quote_no_recovery(void **state)
+{
+    (void)state;
+    s_no_recovery = true;
+    s_rig(&s_r, false, true);
+    s_no_recovery = false;
+    s_quotes_flowing(&s_r);
+    uint8_t buf[TIX_WIRE_QUOTE_SIZE];
+    s_forged_quote(&s_r, buf, (uint64_t)s_r.published_quotes + 1000000);
+    tix_sub_stats_t before, st;
+    tix_sub_stats(s_r.sub, &before);
+    for (int i = 0; i < 20; i++) { /* until the subscriber's connection to B carries it */
+        s_evil_send(&s_r, "QTE.T1", buf, sizeof buf);
+        s_run(&s_r, 10);
+        tix_sub_stats(s_r.sub, &st);
+        if (st.gaps > before.gaps)
+            break;
+    }
+    assert_true(st.gaps > before.gaps);
+    s_run(&s_r, 300); /* the gap is given up on; attestations come every 50 ms */
+    s_genuine_quotes_after(&s_r, 5);
+}
+
+/* Forged quotes in order, more than the hold bound, before an attestation: overflowing the
+ * ring must not move the topic to the forger's sequence numbers either. */
+static void test_hold_overflow_by_forged_quotes(void **state)
+{
+    (void)state;
+    s_hold_max = 64;
+    s_rig(&s_r, false, true);
+    s_hold_max = 0;
+    s_quotes_flowing(&s_r);
+    uint8_t buf[TIX_WIRE_QUOTE_SIZE];
+    for (int i = 0; i < 200; i++) {
+        s_forged_quote(&s_r, buf, (uint64_t)s_r.published_quotes + 1 + (uint64_t)i);
+        s_evil_send(&s_r, "QTE.T1", buf, sizeof buf);
+    }
+    tix_sub_stats_t st = {0};
+    for (int i = 0; i < 100 && st.unauthenticated < 64; i++) {
+        s_run(&s_r, 10);
+        tix_sub_stats(s_r.sub, &st);
+    }
+    assert_true(st.unauthenticated >= 64);
+    s_run(&s_r, 200);
+    s_genuine_quotes_after(&s_r, 5);
+}
+
+/* A settlement's signature covers its body only, so its topic_seq is anyone's to choose: an
+ * old genuine settlement (published before this subscriber joined) resent numbered far ahead
+ * must not make the next genuine settlement of its tier look like an old duplicate. */
+static void test_replayed_settlement_far_ahead(void **state)
+{
+    (void)state;
+    s_rig(&s_r, false, false);
+    s_warm_up(&s_r, false);
+    /* yesterday's settlement, signed as the engine signs it */
+    tix_wire_settlement_t old = {.tier = "T1", .ts_ns = 1000, .price = 4200, .date = "2026-01-01"};
+    memcpy(old.key_id, s_key.key_id, sizeof old.key_id);
+    tix_wire_header_t h = {0};
+    h.channel_seq = tix_pub_channel_seq(s_r.pub) + 1;
+    h.topic_seq = 1000000;
+    uint8_t buf[TIX_WIRE_SETTLEMENT_SIZE], sb[96];
+    assert_int_equal(tix_wire_encode_settlement(&h, &old, buf, sizeof buf), TIX_WIRE_SETTLEMENT_SIZE);
+    size_t sl = tix_wire_settlement_signed_bytes(buf, sb);
+    assert_true(sl > 0);
+    tix_sign(&s_key, sb, sl, buf + TIX_WIRE_SETTLEMENT_SIZE - TIX_WIRE_SIG_SIZE);
+    for (int i = 0; i < 20 && s_r.g.settlements == 0; i++) {
+        s_evil_send(&s_r, "STL.T1", buf, sizeof buf);
+        s_run(&s_r, 10);
+    }
+    s_run(&s_r, 200); /* any gap it opened is given up on or refused */
+    tix_wire_settlement_t next = {.tier = "T1", .ts_ns = 2000, .price = 4300, .date = "2026-01-02"};
+    assert_int_equal(tix_pub_settlement(s_r.pub, &next, tix_time_wall_ns()), 0);
+    for (int i = 0; i < 100 && s_r.g.last != 4300; i++)
+        s_run(&s_r, 10);
+    assert_int_equal(s_r.g.last, 4300);
+    /* and the old one, sent again now, is refused as a replay */
+    int settlements = s_r.g.settlements;
+    for (int i = 0; i < 10; i++) {
+        s_evil_send(&s_r, "STL.T1", buf, sizeof buf);
+        s_run(&s_r, 10);
+    }
+    assert_int_equal(s_r.g.settlements, settlements);
+    assert_int_equal(s_r.g.last, 4300);
+}
+
+/* A genuine settlement the subscriber missed, resent by the attacker under the next one's
+ * seq ahead of it: the real next settlement must not be dropped as a copy of it (signed copies
+ * of one settlement seq need not be the same bytes), and the old one must not be delivered
+ * after the newer one. No recovery service: the gap is given up on. */
+static void test_settlement_resent_ahead_buffered(void **state)
+{
+    (void)state;
+    s_no_recovery = true;
+    s_rig(&s_r, false, false);
+    s_no_recovery = false;
+    s_warm_up(&s_r, false);
+    tix_wire_settlement_t s1 = {.tier = "T1", .ts_ns = 1000, .price = 4100, .date = "2026-01-01"};
+    assert_int_equal(tix_pub_settlement(s_r.pub, &s1, tix_time_wall_ns()), 0);
+    for (int i = 0; i < 100 && s_r.g.settlements < 1; i++)
+        s_run(&s_r, 10);
+    assert_int_equal(s_r.g.settlements, 1);
+    tix_pub_drop_next(s_r.pub, 0, 1); /* the subscriber misses settlement 2 */
+    tix_wire_settlement_t s2 = {.tier = "T1", .ts_ns = 2000, .price = 4200, .date = "2026-01-02"};
+    assert_int_equal(tix_pub_settlement(s_r.pub, &s2, tix_time_wall_ns()), 0);
+    tix_wire_header_t h = {0};
+    h.channel_seq = tix_pub_channel_seq(s_r.pub) + 1;
+    h.topic_seq = 3;
+    uint8_t buf[TIX_WIRE_SETTLEMENT_SIZE];
+    assert_int_equal(tix_wire_encode_settlement(&h, &s2, buf, sizeof buf), TIX_WIRE_SETTLEMENT_SIZE);
+    tix_sub_stats_t before, st;
+    tix_sub_stats(s_r.sub, &before);
+    st = before;
+    for (int i = 0; i < 40 && st.gaps == before.gaps; i++) { /* until it is buffered */
+        s_evil_send(&s_r, "STL.T1", buf, sizeof buf);
+        assert_true(tix_sub_poll(s_r.sub, 5) >= 0);
+        tix_sub_stats(s_r.sub, &st);
+    }
+    assert_true(st.gaps > before.gaps);
+    tix_wire_settlement_t s3 = {.tier = "T1", .ts_ns = 3000, .price = 4300, .date = "2026-01-03"};
+    assert_int_equal(tix_pub_settlement(s_r.pub, &s3, tix_time_wall_ns()), 0);
+    for (int i = 0; i < 50; i++)
+        s_run(&s_r, 10);
+    assert_int_equal(s_r.g.last, 4300);
+    assert_int_equal(s_r.g.settlements, 2); /* 4200 never after it, and never twice */
+}
+
+/* Three different forged copies of the next quote on line B, ahead of the genuine one on A:
+ * they must not take every place kept for copies (one a line), or the genuine one is dropped
+ * and the attestation then proves none of the quotes it covers. */
+static void test_forged_copies_fill_no_slots(void **state)
+{
+    (void)state;
+    s_rig(&s_r, false, true);
+    s_quotes_flowing(&s_r);
+    int quotes = s_r.g.quotes;
+    tix_sub_stats_t before, st;
+    tix_sub_stats(s_r.sub, &before);
+    uint8_t buf[TIX_WIRE_QUOTE_SIZE];
+    for (int i = 0; i < 30; i++) { /* until the subscriber's connection to B carries them */
+        for (int c = 0; c < 3; c++) {
+            s_forged_quote(&s_r, buf, (uint64_t)s_r.published_quotes + 1);
+            buf[TIX_WIRE_HEADER_SIZE + 280] = (uint8_t)c; /* volume: three different copies */
+            s_evil_send(&s_r, "QTE.T1", buf, sizeof buf);
+        }
+        assert_true(tix_sub_poll(s_r.sub, 5) >= 0);
+        tix_sub_stats(s_r.sub, &st);
+        if (st.line_received[1] >= before.line_received[1] + 3)
+            break;
+    }
+    assert_true(st.line_received[1] >= before.line_received[1] + 3);
+    s_genuine_quotes_after(&s_r, 5);
+    assert_int_equal(s_r.g.quotes, quotes + 5);
+}
+
+/* A flood of one-frame messages (no body) on an open line: each counted, but reported at most
+ * once a second (issue 12 item 7), or the subscriber's log is the attacker's to fill. */
+static void test_single_frame_flood_rate_limited(void **state)
+{
+    (void)state;
+    s_rig(&s_r, false, false);
+    s_warm_up(&s_r, false);
+    int events = s_r.g.events[TIX_SUB_EV_BAD_MESSAGE];
+    tix_sub_stats_t st = {0};
+    for (int i = 0; i < 50 && st.bad_messages < 200; i++) {
+        for (int k = 0; k < 20; k++)
+            assert_true(zmq_send(s_r.evil, "IDX.T1", 6, 0) >= 0);
+        s_run(&s_r, 5);
+        tix_sub_stats(s_r.sub, &st);
+    }
+    assert_true(st.bad_messages >= 200);
+    assert_true(s_r.g.events[TIX_SUB_EV_BAD_MESSAGE] - events <= 2);
+}
+
+/* This process's resident memory, in bytes (/proc/self/statm). */
+static long s_rss(void)
+{
+    long pages = 0, rss = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f && fscanf(f, "%ld %ld", &pages, &rss) != 2)
+        rss = 0;
+    if (f)
+        fclose(f);
+    return rss * sysconf(_SC_PAGESIZE);
+}
+
+/* A peer of a tcp line (no CURVE: anyone who reaches it) subscribes with one 4 MB prefix.
+ * libzmq's PUB keeps subscriptions in a trie of a node per byte: without a bound on what the
+ * line reads, that one message costs the publisher (tixd: the engine's process) some 200 MB
+ * (a GB for 16 MB).
+ * The attacker runs in a child process, so its own copy is not counted here. */
+static void test_huge_subscription_bounded(void **state)
+{
+    (void)state;
+    s_rig(&s_r, false, false);
+    const char *ep = tix_pub_endpoint(s_r.pub, 0, 0);
+    s_run(&s_r, 100);
+    long before = s_rss();
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        void *ctx = zmq_ctx_new(), *sub = zmq_socket(ctx, ZMQ_SUB);
+        size_t n = 4u << 20;
+        char *prefix = malloc(n);
+        if (!ctx || !sub || !prefix || zmq_connect(sub, ep) != 0)
+            _exit(1);
+        for (size_t i = 0; i < n; i++)
+            prefix[i] = (char)('a' + i % 26);
+        (void)zmq_setsockopt(sub, ZMQ_SUBSCRIBE, prefix, n);
+        sleep(3);
+        _exit(0);
+    }
+    long peak = before;
+    for (int i = 0; i < 30; i++) {
+        s_run(&s_r, 100);
+        long now = s_rss();
+        peak = now > peak ? now : peak;
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    print_message("publisher RSS %ld MB -> peak %ld MB\n", before >> 20, peak >> 20);
+    assert_true(peak - before < (48l << 20));
+}
+
 /* (d) A message of wire version 1 is refused with a clear error, and counted. */
 static void test_old_wire_version(void **state)
 {
@@ -425,6 +696,13 @@ int main(void)
         cmocka_unit_test_teardown(test_topic_flood, s_teardown_rig),
         cmocka_unit_test_teardown(test_replayed_settlement_refused, s_teardown_rig),
         cmocka_unit_test_teardown(test_old_wire_version, s_teardown_rig),
+        cmocka_unit_test_teardown(test_far_ahead_quote_no_recovery, s_teardown_rig),
+        cmocka_unit_test_teardown(test_hold_overflow_by_forged_quotes, s_teardown_rig),
+        cmocka_unit_test_teardown(test_replayed_settlement_far_ahead, s_teardown_rig),
+        cmocka_unit_test_teardown(test_settlement_resent_ahead_buffered, s_teardown_rig),
+        cmocka_unit_test_teardown(test_forged_copies_fill_no_slots, s_teardown_rig),
+        cmocka_unit_test_teardown(test_single_frame_flood_rate_limited, s_teardown_rig),
+        cmocka_unit_test_teardown(test_huge_subscription_bounded, s_teardown_rig),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
