@@ -1,4 +1,4 @@
-/* tixd: the tix daemon — command line, signals, --check-config, and the collector role's --once/--record; the stages live in tixd_daemon.c. */
+/* tixd: the tix daemon — command line, signals, --check-config, and the collector role's --once/--record; the stages live in tools/tixd/. */
 #include "tix_collector.h"
 #include "tix_config.h"
 #include "tix_csv.h"
