@@ -50,6 +50,28 @@ struct tixd_s {
     int nkept;
 };
 
+/* ---- roles ---- */
+
+#define X(id, name) name,
+static const char *const s_roles[] = {TIXD_ROLE_MAP(X)};
+#undef X
+#define NROLES (sizeof s_roles / sizeof s_roles[0])
+
+const char *tixd_role_name(tixd_role_t role)
+{
+    return (size_t)role < NROLES ? s_roles[role] : "?";
+}
+
+int tixd_role_parse(const char *text, tixd_role_t *out)
+{
+    for (size_t i = 0; i < NROLES; i++)
+        if (strcmp(text, s_roles[i]) == 0) {
+            *out = (tixd_role_t)i;
+            return 0;
+        }
+    return -1;
+}
+
 /* ---- shared state ---- */
 
 int tixd_state_init(tixd_state_t *s, const tix_config_t *cfg)
@@ -178,9 +200,9 @@ static void s_on_quote(void *arg, const tix_raw_quote_t *raw, const tix_quote_t 
 
 static tix_collector_t *s_collector(tixd_t *d, const tix_config_t *pcfg)
 {
-    unsigned kinds = strcmp(d->o.role, "engine") == 0      ? TIX_COLLECT_ZMQ
-                     : strcmp(d->o.role, "collector") == 0 ? TIX_COLLECT_HTTP | TIX_COLLECT_NDJSON | TIX_COLLECT_CSV
-                                                          : TIX_COLLECT_ALL;
+    unsigned kinds = d->o.role == TIXD_ROLE_ENGINE      ? TIX_COLLECT_ZMQ
+                     : d->o.role == TIXD_ROLE_COLLECTOR ? TIX_COLLECT_HTTP | TIX_COLLECT_NDJSON | TIX_COLLECT_CSV
+                                                        : TIX_COLLECT_ALL;
     tix_collector_sink_t sink = {s_on_raw, s_on_quote, d, s_on_refused};
     tix_diag_t *diag = tix_diag_new();
     tix_collector_t *col = tix_collector_new(pcfg, d->norm, kinds, false, &sink, diag);
@@ -253,7 +275,7 @@ tixd_t *tixd_new(tix_config_t *cfg, const tixd_opts_t *opts)
     }
     d->o = *opts;
     d->cfg = d->pcfg = cfg;
-    d->collector_role = strcmp(opts->role, "collector") == 0;
+    d->collector_role = opts->role == TIXD_ROLE_COLLECTOR;
     if (tixd_state_init(&d->state, cfg) != 0 || !(d->norm = tix_norm_new(cfg)))
         goto fail;
     if (d->collector_role && tix_config_lookup(cfg, "collector.forward") &&
@@ -269,7 +291,7 @@ tixd_t *tixd_new(tix_config_t *cfg, const tixd_opts_t *opts)
     if (!(d->col = s_collector(d, cfg)))
         goto fail;
     tix_info("tixd running (role %s, %s): %d tiers, %d mapping rules, %d fx rates, %d sources%s%s",
-             opts->role, tix_allocator(), cfg->ntiers, cfg->nmapping, cfg->nfx, tix_collector_count(d->col),
+             tixd_role_name(opts->role), tix_allocator(), cfg->ntiers, cfg->nmapping, cfg->nfx, tix_collector_count(d->col),
              d->storage ? ", archive on" : "", d->pub ? ", publishing" : "");
     return d;
 fail:

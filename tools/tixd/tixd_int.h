@@ -11,6 +11,7 @@
 #include "tix_storage.h"
 #include "tix_types.h"
 #include "tixd_queue.h"
+#include "tixd.h"
 #include "tixd_sink.h"
 
 #include <pthread.h>
@@ -119,7 +120,7 @@ typedef struct tixd_metrics_s tixd_metrics_t;
  * under the sink's name (names and queues must outlive the server). */
 tixd_metrics_t *tixd_metrics_new(const char *addr, tixd_state_t *state, tixd_queue_t *in,
                                  const tixd_sink_t *sinks, int nsinks,
-                                 tix_storage_t *storage, const char *role);
+                                 tix_storage_t *storage, tixd_role_t role);
 void tixd_metrics_destroy(tixd_metrics_t **self_p);
 int tixd_metrics_port(const tixd_metrics_t *self);
 /* The exposition text (for tests and benchmarks); returns its length, or -1 if `len` is short. */

@@ -22,7 +22,7 @@ struct tixd_metrics_s {
     tixd_queue_t *q[1 + TIXD_SINKS_MAX];
     int nq;
     tix_storage_t *storage;
-    char role[16];
+    tixd_role_t role;
     int port;
 };
 
@@ -232,10 +232,10 @@ static char *s_text(tixd_metrics_t *m, size_t *len)
         return NULL;
     tixd_state_t *s = m->state;
     s_head(f, "tix_up", "gauge", "1 while tixd runs");
-    fprintf(f, "tix_up{role=\"%s\"} 1\n", m->role);
+    fprintf(f, "tix_up{role=\"%s\"} 1\n", tixd_role_name(m->role));
     pthread_mutex_lock(&s->mu);
     s_providers(f, s);
-    if (strcmp(m->role, "collector") == 0) {
+    if (m->role == TIXD_ROLE_COLLECTOR) {
         s_u64(f, "tix_forward_sent_total", "counter", "quotes forwarded to engines", s->forwarded);
         s_u64(f, "tix_forward_dropped_total", "counter", "quotes dropped at the forward HWM",
               s->forward_dropped);
@@ -247,7 +247,7 @@ static char *s_text(tixd_metrics_t *m, size_t *len)
     pthread_mutex_unlock(&s->mu);
     s_u64(f, "tix_reloads_total", "counter", "SIGHUP reloads applied", s->reloads);
     s_u64(f, "tix_reload_failures_total", "counter", "SIGHUP reloads refused", s->reload_failures);
-    if (strcmp(m->role, "collector") != 0)
+    if (m->role != TIXD_ROLE_COLLECTOR)
         s_engine(f, m);
     if (m->storage)
         s_storage(f, m);
@@ -292,7 +292,7 @@ static bool s_journal_health(tixd_metrics_t *m, char *why, size_t len)
 static bool s_healthy(tixd_metrics_t *m, char *why, size_t len)
 {
     snprintf(why, len, "ok\n");
-    if (strcmp(m->role, "collector") != 0 &&
+    if (m->role != TIXD_ROLE_COLLECTOR &&
         tix_time_mono_ns() - atomic_load(&m->state->engine_alive_ns) > 5 * TIX_NS_PER_S) {
         snprintf(why, len, "engine thread stalled\n");
         return false;
@@ -380,7 +380,7 @@ static void s_add_queues(tixd_metrics_t *m, tixd_queue_t *in, const tixd_sink_t 
 
 tixd_metrics_t *tixd_metrics_new(const char *addr, tixd_state_t *state, tixd_queue_t *in,
                                  const tixd_sink_t *sinks, int nsinks, tix_storage_t *storage,
-                                 const char *role)
+                                 tixd_role_t role)
 {
     struct sockaddr_in sa;
     if (s_addr(addr, &sa) != 0)
@@ -394,7 +394,7 @@ tixd_metrics_t *tixd_metrics_new(const char *addr, tixd_state_t *state, tixd_que
     m->in = in;
     m->storage = storage;
     s_add_queues(m, in, sinks, nsinks);
-    snprintf(m->role, sizeof m->role, "%s", role);
+    m->role = role;
     m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
                             s_handle, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
