@@ -249,8 +249,7 @@ static int s_pub_sink(tixd_t *d)
     unsigned kinds = TIXD_SINK_KIND(TIX_WIRE_TICK) | TIXD_SINK_KIND(TIX_WIRE_SETTLEMENT);
     if (pq && config_setting_get_bool(pq))
         kinds |= TIXD_SINK_KIND(TIX_WIRE_QUOTE);
-    d->sinks[d->nsinks++] = tixd_sink_queue("publisher", d->pub_q, kinds);
-    return 0;
+    return tixd_sinks_add(d->sinks, &d->nsinks, tixd_sink_queue("publisher", d->pub_q, kinds));
 }
 
 static int s_engine_stages(tixd_t *d)

@@ -1,5 +1,6 @@
 /* tixd's output sinks: the default deliver (a bounded queue, ticks dropped and counted, settlements waiting bounded) and delivery to an array of sinks. */
 #include "tixd_sink.h"
+#include "tix_err.h"
 #include "tix_log.h"
 #include "tixd_int.h"
 
@@ -36,6 +37,16 @@ int tixd_sink_deliver(tixd_sink_t *s, const tixd_out_t *m)
         s->dropped_logged = s->dropped;
     }
     return -1;
+}
+
+int tixd_sinks_add(tixd_sink_t *sinks, int *n, tixd_sink_t sink)
+{
+    if (*n >= TIXD_SINKS_MAX) {
+        TIX_SET_ERR(ENOSPC, "sink %s: at most %d sinks (TIXD_SINKS_MAX)", sink.name, TIXD_SINKS_MAX);
+        return -1;
+    }
+    sinks[(*n)++] = sink;
+    return 0;
 }
 
 void tixd_sinks_deliver(tixd_sink_t *sinks, int n, const tixd_out_t *m)

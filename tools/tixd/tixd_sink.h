@@ -38,6 +38,9 @@ tixd_sink_t tixd_sink_queue(const char *name, tixd_queue_t *queue, unsigned kind
  * queue (tix_queue_dropped_total) and logged each time the sink's count grows tenfold. */
 int tixd_sink_deliver(tixd_sink_t *sink, const struct tixd_out_s *m);
 
+/* Appends `sink` to the array of `*n` entries (TIXD_SINKS_MAX at most); -1 with tix_err()
+ * when it is full. */
+int tixd_sinks_add(tixd_sink_t *sinks, int *n, tixd_sink_t sink) __attribute__((warn_unused_result));
 /* Delivers `m` to every sink of the array that takes its kind. */
 void tixd_sinks_deliver(tixd_sink_t *sinks, int n, const struct tixd_out_s *m);
 /* Whether any sink of the array takes outputs of `kind`. */
