@@ -1,4 +1,4 @@
-/* tixd: the tix daemon — command line, signals, --check-config, and the collector role's --once/--record; the stages live in tixd_daemon.c. */
+/* tixd: the tix daemon — command line, signals, --check-config, and the collector role's --once/--record; the stages live in tools/tixd/. */
 #include "tix_collector.h"
 #include "tix_config.h"
 #include "tix_csv.h"
@@ -78,7 +78,7 @@ static int s_check_config(const char *path)
 }
 
 /* Runs the daemon until SIGTERM/SIGINT (or --duration-ms); SIGHUP reloads. */
-static int s_run(tix_config_t *cfg, const char *conf, const char *role, const char *ports_file,
+static int s_run(tix_config_t *cfg, const char *conf, tixd_role_t role, const char *ports_file,
                  FILE *record, int64_t duration_ms)
 {
     tixd_opts_t o = {role, conf, record};
@@ -182,7 +182,8 @@ done:
 }
 
 typedef struct {
-    const char *conf, *check, *role, *record, *ports_file;
+    const char *conf, *check, *role_name, *record, *ports_file;
+    tixd_role_t role;
     bool once;
     int64_t duration_ms;
 } s_args_t;
@@ -205,7 +206,7 @@ static int s_parse(int argc, char **argv, s_args_t *a)
         switch (c) {
         case 'c': a->conf = optarg; break;
         case 'k': a->check = optarg; break;
-        case 'r': a->role = optarg; break;
+        case 'r': a->role_name = optarg; break;
         case 'o': a->once = true; break;
         case 'w': a->record = optarg; break;
         case 'p': a->ports_file = optarg; break;
@@ -234,11 +235,11 @@ static int s_parse(int argc, char **argv, s_args_t *a)
         s_usage(stderr);
         return 2;
     }
-    bool collector = strcmp(a->role, "collector") == 0;
-    if (!collector && strcmp(a->role, "all") != 0 && strcmp(a->role, "engine") != 0) {
-        fprintf(stderr, "tixd: --role: '%s' is not a role (all, engine, collector)\n", a->role);
+    if (tixd_role_parse(a->role_name, &a->role) != 0) {
+        fprintf(stderr, "tixd: --role: '%s' is not a role (all, engine, collector)\n", a->role_name);
         return 2;
     }
+    bool collector = a->role == TIXD_ROLE_COLLECTOR;
     if ((a->once || a->record) && !collector) {
         fprintf(stderr, "tixd: --once and --record go with --role collector\n");
         return 2;
@@ -264,7 +265,7 @@ int main(int argc, char **argv)
 {
     /* HDF5's atexit handler would close files a failed write left unclosable (docs/archive.md). */
     H5dont_atexit();
-    s_args_t a = {.role = "all"};
+    s_args_t a = {.role_name = "all", .role = TIXD_ROLE_ALL};
     int prc = s_parse(argc, argv, &a);
     if (prc != 0)
         return prc < 0 ? 0 : prc;

@@ -173,7 +173,7 @@ static int s_pipeline(s_run_t *r, bool quotes, double *secs, double *asecs, long
     if (s_conf(r, quotes, path, sizeof path) != 0)
         return -1;
     tix_config_t *cfg = tix_config_load(path, NULL);
-    tixd_opts_t o = {"all", path, NULL};
+    tixd_opts_t o = {TIXD_ROLE_ALL, path, NULL};
     tixd_t *d = cfg ? tixd_new(cfg, &o) : NULL;
     if (!d) {
         fprintf(stderr, "pipeline: %s\n", tix_err());

@@ -11,6 +11,8 @@
 #include "tix_storage.h"
 #include "tix_types.h"
 #include "tixd_queue.h"
+#include "tixd.h"
+#include "tixd_sink.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,8 +27,8 @@ typedef struct {
     char provider[TIX_REC_PROVIDER_MAX], model[TIX_REC_MODEL_MAX], currency[TIX_REC_CCY_MAX];
 } tixd_in_t;
 
-/* One publisher input, made on the engine thread. */
-typedef struct {
+/* One output for the sinks (the publisher's input), made on the engine thread. */
+typedef struct tixd_out_s {
     uint16_t kind;    /* TIX_WIRE_TICK, TIX_WIRE_SETTLEMENT or TIX_WIRE_QUOTE */
     uint64_t rec_seq; /* the storage record it carries (0: not stored), for the publish ledger */
     union {
@@ -76,11 +78,11 @@ typedef struct {
     const tix_config_t *cfg;
     tix_storage_t *storage;     /* NULL: nothing stored */
     tixd_queue_t *in;           /* tixd_in_t, from the collector thread */
-    tixd_queue_t *out;          /* tixd_out_t to the publisher; NULL: nothing published */
+    tixd_sink_t *sinks;         /* where durable outputs go, in order; not owned */
+    int nsinks;                 /* 0: nothing published */
     const tix_sign_key_t *sign; /* NULL: settlements unsigned */
     tixd_state_t *state;
     int64_t grace_ms;           /* CLOCK(b) once wall time passes b + grace */
-    bool publish_quotes;        /* also send accepted quotes to the publisher */
 } tixd_engine_opts_t;
 
 typedef struct tixd_engine_s tixd_engine_t;
@@ -114,9 +116,11 @@ void tixd_pub_print_endpoints(const tixd_pub_t *self, FILE *f);
 typedef struct tixd_metrics_s tixd_metrics_t;
 
 /* Serves http://`addr`/metrics and /health ("HOST:PORT", port 0 picks a free one) from an
- * internal libmicrohttpd thread. Queues and storage may be NULL. */
+ * internal libmicrohttpd thread. `in` and storage may be NULL; each sink's queue is shown
+ * under the sink's name (names and queues must outlive the server). */
 tixd_metrics_t *tixd_metrics_new(const char *addr, tixd_state_t *state, tixd_queue_t *in,
-                                 tixd_queue_t *out, tix_storage_t *storage, const char *role);
+                                 const tixd_sink_t *sinks, int nsinks,
+                                 tix_storage_t *storage, tixd_role_t role);
 void tixd_metrics_destroy(tixd_metrics_t **self_p);
 int tixd_metrics_port(const tixd_metrics_t *self);
 /* The exposition text (for tests and benchmarks); returns its length, or -1 if `len` is short. */

@@ -16,9 +16,13 @@
 struct tixd_metrics_s {
     struct MHD_Daemon *d;
     tixd_state_t *state;
-    tixd_queue_t *in, *out;
+    tixd_queue_t *in;
+    /* the engine's input, then each sink's queue, by name */
+    const char *qname[1 + TIXD_SINKS_MAX];
+    tixd_queue_t *q[1 + TIXD_SINKS_MAX];
+    int nq;
     tix_storage_t *storage;
-    char role[16];
+    tixd_role_t role;
     int port;
 };
 
@@ -126,8 +130,6 @@ static void s_tiers(FILE *f, const tixd_state_t *s)
 /* Each family's lines together, as the exposition format requires. */
 static void s_queues(FILE *f, tixd_metrics_t *m)
 {
-    tixd_queue_t *q[2] = {m->in, m->out};
-    static const char *names[2] = {"engine_in", "publisher"};
     static const char *fam[4][3] = {
         {"tix_queue_depth", "gauge", "items waiting in a stage queue"},
         {"tix_queue_capacity", "gauge", "a stage queue's size"},
@@ -136,12 +138,11 @@ static void s_queues(FILE *f, tixd_metrics_t *m)
     };
     for (int k = 0; k < 4; k++) {
         s_head(f, fam[k][0], fam[k][1], fam[k][2]);
-        for (int i = 0; i < 2; i++) {
-            if (!q[i])
-                continue;
-            unsigned long long v = k == 0 ? tixd_queue_depth(q[i]) : k == 1 ? tixd_queue_capacity(q[i])
-                                   : k == 2 ? tixd_queue_peak(q[i]) : tixd_queue_dropped(q[i]);
-            fprintf(f, "%s{queue=\"%s\"} %llu\n", fam[k][0], names[i], v);
+        for (int i = 0; i < m->nq; i++) {
+            tixd_queue_t *q = m->q[i];
+            unsigned long long v = k == 0 ? tixd_queue_depth(q) : k == 1 ? tixd_queue_capacity(q)
+                                   : k == 2 ? tixd_queue_peak(q) : tixd_queue_dropped(q);
+            fprintf(f, "%s{queue=\"%s\"} %llu\n", fam[k][0], m->qname[i], v);
         }
     }
 }
@@ -231,10 +232,10 @@ static char *s_text(tixd_metrics_t *m, size_t *len)
         return NULL;
     tixd_state_t *s = m->state;
     s_head(f, "tix_up", "gauge", "1 while tixd runs");
-    fprintf(f, "tix_up{role=\"%s\"} 1\n", m->role);
+    fprintf(f, "tix_up{role=\"%s\"} 1\n", tixd_role_name(m->role));
     pthread_mutex_lock(&s->mu);
     s_providers(f, s);
-    if (strcmp(m->role, "collector") == 0) {
+    if (m->role == TIXD_ROLE_COLLECTOR) {
         s_u64(f, "tix_forward_sent_total", "counter", "quotes forwarded to engines", s->forwarded);
         s_u64(f, "tix_forward_dropped_total", "counter", "quotes dropped at the forward HWM",
               s->forward_dropped);
@@ -246,7 +247,7 @@ static char *s_text(tixd_metrics_t *m, size_t *len)
     pthread_mutex_unlock(&s->mu);
     s_u64(f, "tix_reloads_total", "counter", "SIGHUP reloads applied", s->reloads);
     s_u64(f, "tix_reload_failures_total", "counter", "SIGHUP reloads refused", s->reload_failures);
-    if (strcmp(m->role, "collector") != 0)
+    if (m->role != TIXD_ROLE_COLLECTOR)
         s_engine(f, m);
     if (m->storage)
         s_storage(f, m);
@@ -291,7 +292,7 @@ static bool s_journal_health(tixd_metrics_t *m, char *why, size_t len)
 static bool s_healthy(tixd_metrics_t *m, char *why, size_t len)
 {
     snprintf(why, len, "ok\n");
-    if (strcmp(m->role, "collector") != 0 &&
+    if (m->role != TIXD_ROLE_COLLECTOR &&
         tix_time_mono_ns() - atomic_load(&m->state->engine_alive_ns) > 5 * TIX_NS_PER_S) {
         snprintf(why, len, "engine thread stalled\n");
         return false;
@@ -362,8 +363,24 @@ static int s_addr(const char *addr, struct sockaddr_in *sa)
     return 0;
 }
 
+/* The queues /metrics shows: the engine's input, then each sink's. */
+static void s_add_queues(tixd_metrics_t *m, tixd_queue_t *in, const tixd_sink_t *sinks, int nsinks)
+{
+    if (in) {
+        m->qname[m->nq] = "engine_in";
+        m->q[m->nq++] = in;
+    }
+    for (int i = 0; i < nsinks && i < TIXD_SINKS_MAX; i++) {
+        if (!sinks[i].queue)
+            continue;
+        m->qname[m->nq] = sinks[i].name;
+        m->q[m->nq++] = sinks[i].queue;
+    }
+}
+
 tixd_metrics_t *tixd_metrics_new(const char *addr, tixd_state_t *state, tixd_queue_t *in,
-                                 tixd_queue_t *out, tix_storage_t *storage, const char *role)
+                                 const tixd_sink_t *sinks, int nsinks, tix_storage_t *storage,
+                                 tixd_role_t role)
 {
     struct sockaddr_in sa;
     if (s_addr(addr, &sa) != 0)
@@ -373,8 +390,11 @@ tixd_metrics_t *tixd_metrics_new(const char *addr, tixd_state_t *state, tixd_que
         TIX_SET_ERR(ENOMEM, "out of memory for /metrics");
         return NULL;
     }
-    *m = (tixd_metrics_t){NULL, state, in, out, storage, "", 0};
-    snprintf(m->role, sizeof m->role, "%s", role);
+    m->state = state;
+    m->in = in;
+    m->storage = storage;
+    s_add_queues(m, in, sinks, nsinks);
+    m->role = role;
     m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
                             s_handle, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,

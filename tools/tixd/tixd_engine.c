@@ -1,4 +1,23 @@
-/* tixd's engine stage: one thread journalling every QUOTE and CLOCK, feeding the engine only inputs already durable, and publishing outputs only once they are durable too. */
+/* tixd's engine stage: one thread journalling every QUOTE and CLOCK, feeding the engine only inputs already durable, and handing outputs to the sinks only once they are durable too. */
+/*
+ * Invariants (the audit promise: replaying the archive reproduces the feed bit for bit):
+ *
+ * - Journal before feed. An input (QUOTE, CLOCK) reaches the engine only once its journal
+ *   record is written (safe from kill -9), in journal order, so that every output the
+ *   engine computes follows from inputs the archive holds. An input the journal refuses is
+ *   never fed. One CLOCK is outstanding at a time: the next boundary is known only once the
+ *   engine has been fed the last.
+ * - Durable before publish. Storage is the sink that makes outputs durable: each tick and
+ *   settlement is journalled when computed, then waits in a FIFO until its record is
+ *   fdatasync'ed (and so every input before it). Only then is it handed to the sinks of
+ *   `sinks` (the publisher; later finals, a gateway), each with its own queue and drop
+ *   policy: a subscriber never sees an output the archive could lose. An output storage
+ *   refused is never handed on. A tick ready more than engine.late_ms after its boundary
+ *   is archived but handed to no sink (late_ticks).
+ * - Signed on the engine thread. A settlement is signed here, before it is journalled, so
+ *   the archived record and the published message carry the same signature (Ed25519 is
+ *   deterministic: the publisher's own signing of the same bytes agrees).
+ */
 #include "tix/price.h"
 #include "tix_engine.h"
 #include "tix_err.h"
@@ -49,7 +68,7 @@ struct tixd_engine_s {
     int64_t last_clock;  /* the last boundary fed as CLOCK */
     int *last_status;    /* per tier, -1 before the first tick: log changes only */
     bool storage_warned;
-    uint64_t pub_dropped, pub_dropped_logged;
+    bool take[TIX_WIRE_QUOTE + 1]; /* per output kind: whether any sink takes it */
     uint64_t storage_refused_logged;
     int64_t late_ns;      /* engine.late_ms: a tick ready this long after b + grace is withheld */
     bool clock_pending;   /* a CLOCK is journalled but not yet fed: the next waits for it */
@@ -70,32 +89,6 @@ static void s_stored(tixd_engine_t *e, int rc, const char *what)
                   (unsigned long long)n, tix_err());
         e->storage_warned = true;
         e->storage_refused_logged = n;
-    }
-}
-
-/* A full queue means the publisher is behind. A tick is superseded within a second and is in
- * the archive, so it may be dropped (counted, logged each time the count grows tenfold); a
- * settlement happens once a day and waits (bounded) for room instead. */
-static void s_publish(tixd_engine_t *e, const tixd_out_t *m)
-{
-    if (!e->o.out)
-        return;
-    int tries = m->kind == TIX_WIRE_SETTLEMENT ? 2000 : 1;
-    for (int i = 0; i < tries; i++) {
-        int rc = i + 1 < tries ? tixd_queue_offer(e->o.out, m) : tixd_queue_push(e->o.out, m);
-        if (rc == 0)
-            return;
-        struct timespec ts = {0, 1000000};
-        if (i + 1 < tries)
-            nanosleep(&ts, NULL);
-    }
-    e->pub_dropped++;
-    if (e->pub_dropped >= e->pub_dropped_logged * 10) {
-        tix_error("engine: publisher queue full (%zu items): %llu %s dropped so far, see "
-                  "tix_queue_dropped_total", tixd_queue_capacity(e->o.out),
-                  (unsigned long long)e->pub_dropped,
-                  m->kind == TIX_WIRE_SETTLEMENT ? "messages (a settlement among them)" : "messages");
-        e->pub_dropped_logged = e->pub_dropped;
     }
 }
 
@@ -120,7 +113,7 @@ static void s_on_tick(void *arg, const tix_tick_t *t)
     m.u.tick.n_excluded = t->n_excluded;
     m.u.tick.n_stale = t->n_stale;
     m.u.tick.status = (uint8_t)t->status;
-    if ((!e->o.storage || s_journal(e, &r, "tick", &seq) == 0) && e->o.out) {
+    if ((!e->o.storage || s_journal(e, &r, "tick", &seq) == 0) && e->take[TIX_WIRE_TICK]) {
         m.rec_seq = seq;
         (void)s_later(e, P_OUT, seq, &m, sizeof m); /* not journalled: never published */
     }
@@ -175,7 +168,7 @@ static void s_on_settlement(void *arg, const tix_settlement_t *s)
         memcpy(r.u.settle.key_id, w->key_id, TIX_KEY_ID_SIZE);
     }
     uint64_t seq = 0;
-    if ((!e->o.storage || s_journal(e, &r, "settlement", &seq) == 0) && e->o.out) {
+    if ((!e->o.storage || s_journal(e, &r, "settlement", &seq) == 0) && e->take[TIX_WIRE_SETTLEMENT]) {
         m.rec_seq = seq;
         (void)s_later(e, P_OUT, seq, &m, sizeof m);
     }
@@ -303,7 +296,7 @@ static void s_feed(tixd_engine_t *e, const tixd_in_t *in, uint64_t seq)
         atomic_fetch_add(&e->o.state->late, 1); /* counts for later boundaries only */
     if (tix_engine_quote(e->eng, &in->q) != 0)
         tix_error("engine: quote %s/%s refused: %s", in->provider, in->model, tix_err());
-    if (e->o.publish_quotes)
+    if (e->take[TIX_WIRE_QUOTE])
         s_quote_out(e, in, seq);
 }
 
@@ -316,9 +309,9 @@ static void s_feed_clock(tixd_engine_t *e, int64_t ns)
         tix_error("engine: clock %lld: %s", (long long)ns, tix_err());
 }
 
-/* A durable output. A tick ready more than late_ms after its boundary was due (after a
- * journal outage) is in the archive but not published: subscribers never get a past tick as
- * if it were on time. Settlements are published however late. */
+/* A durable output, for the sinks. A tick ready more than late_ms after its boundary was due
+ * (after a journal outage) is in the archive but not published: subscribers never get a past
+ * tick as if it were on time. Settlements are published however late. */
 static void s_release(tixd_engine_t *e, const tixd_out_t *m)
 {
     if (m->kind == TIX_WIRE_TICK &&
@@ -331,7 +324,7 @@ static void s_release(tixd_engine_t *e, const tixd_out_t *m)
                          (unsigned long long)n);
         return;
     }
-    s_publish(e, m);
+    tixd_sinks_deliver(e->o.sinks, e->o.nsinks, m);
 }
 
 /* Feeds, in seq order, the inputs whose records are journalled, and publishes, in seq order,
@@ -511,6 +504,8 @@ tixd_engine_t *tixd_engine_new(const tixd_engine_opts_t *opts)
         goto fail;
     for (int i = 0; i < opts->cfg->ntiers; i++)
         e->last_status[i] = -1;
+    for (uint16_t k = TIX_WIRE_TICK; k <= TIX_WIRE_QUOTE; k++)
+        e->take[k] = tixd_sinks_take(opts->sinks, opts->nsinks, k);
     int64_t now = tix_time_wall_ns();
     /* START tells tix-replay --verify that a fresh engine began here (a new process). */
     if (opts->storage && tix_storage_clock(opts->storage, TIX_CLOCK_START, now, NULL) != 0)

@@ -33,9 +33,13 @@ struct tixd_s {
     tix_collector_t *col;
     tix_forward_t *fwd;
     tixd_state_t state;
-    tixd_queue_t *in, *out;
+    tixd_queue_t *in;
+    tixd_queue_t *pub_q;  /* the publisher sink's queue */
     tix_storage_t *storage;
     tixd_pub_t *pub;
+    /* Where the engine hands durable outputs, in order: one entry per consumer. */
+    tixd_sink_t sinks[TIXD_SINKS_MAX];
+    int nsinks;
     tixd_engine_t *eng;
     tixd_metrics_t *metrics;
     int64_t last_snapshot;
@@ -45,6 +49,28 @@ struct tixd_s {
     tixd_kept_t *kept;
     int nkept;
 };
+
+/* ---- roles ---- */
+
+#define X(id, name) name,
+static const char *const s_roles[] = {TIXD_ROLE_MAP(X)};
+#undef X
+#define NROLES (sizeof s_roles / sizeof s_roles[0])
+
+const char *tixd_role_name(tixd_role_t role)
+{
+    return (size_t)role < NROLES ? s_roles[role] : "?";
+}
+
+int tixd_role_parse(const char *text, tixd_role_t *out)
+{
+    for (size_t i = 0; i < NROLES; i++)
+        if (strcmp(text, s_roles[i]) == 0) {
+            *out = (tixd_role_t)i;
+            return 0;
+        }
+    return -1;
+}
 
 /* ---- shared state ---- */
 
@@ -174,9 +200,9 @@ static void s_on_quote(void *arg, const tix_raw_quote_t *raw, const tix_quote_t 
 
 static tix_collector_t *s_collector(tixd_t *d, const tix_config_t *pcfg)
 {
-    unsigned kinds = strcmp(d->o.role, "engine") == 0      ? TIX_COLLECT_ZMQ
-                     : strcmp(d->o.role, "collector") == 0 ? TIX_COLLECT_HTTP | TIX_COLLECT_NDJSON | TIX_COLLECT_CSV
-                                                          : TIX_COLLECT_ALL;
+    unsigned kinds = d->o.role == TIXD_ROLE_ENGINE      ? TIX_COLLECT_ZMQ
+                     : d->o.role == TIXD_ROLE_COLLECTOR ? TIX_COLLECT_HTTP | TIX_COLLECT_NDJSON | TIX_COLLECT_CSV
+                                                        : TIX_COLLECT_ALL;
     tix_collector_sink_t sink = {s_on_raw, s_on_quote, d, s_on_refused};
     tix_diag_t *diag = tix_diag_new();
     tix_collector_t *col = tix_collector_new(pcfg, d->norm, kinds, false, &sink, diag);
@@ -208,22 +234,32 @@ static int s_storage(tixd_t *d)
     return d->storage ? 0 : -1;
 }
 
+/* The publisher sink: ticks and settlements (and accepted quotes if publisher.quotes) for
+ * lines A and B, when the publisher section names a line (it may hold only `metrics`). */
+static int s_pub_sink(tixd_t *d)
+{
+    if (!tix_config_lookup(d->cfg, "publisher.line_a") && !tix_config_lookup(d->cfg, "publisher.line_b"))
+        return 0;
+    if (!(d->pub_q = tixd_queue_new(OUT_QUEUE, sizeof(tixd_out_t))) ||
+        !(d->pub = tixd_pub_new(d->cfg, d->pub_q, &d->state)))
+        return -1;
+    if (d->storage)
+        tixd_pub_set_storage(d->pub, d->storage); /* the publish ledger */
+    const config_setting_t *pq = tix_config_lookup(d->cfg, "publisher.quotes");
+    unsigned kinds = TIXD_SINK_KIND(TIX_WIRE_TICK) | TIXD_SINK_KIND(TIX_WIRE_SETTLEMENT);
+    if (pq && config_setting_get_bool(pq))
+        kinds |= TIXD_SINK_KIND(TIX_WIRE_QUOTE);
+    return tixd_sinks_add(d->sinks, &d->nsinks, tixd_sink_queue("publisher", d->pub_q, kinds));
+}
+
 static int s_engine_stages(tixd_t *d)
 {
-    const config_setting_t *pq = tix_config_lookup(d->cfg, "publisher.quotes");
-    if (!(d->in = tixd_queue_new(IN_QUEUE, sizeof(tixd_in_t))) || s_storage(d) != 0)
+    if (!(d->in = tixd_queue_new(IN_QUEUE, sizeof(tixd_in_t))) || s_storage(d) != 0 ||
+        s_pub_sink(d) != 0)
         return -1;
-    /* A publisher section may hold only `metrics`: publish when it names a line. */
-    if ((tix_config_lookup(d->cfg, "publisher.line_a") || tix_config_lookup(d->cfg, "publisher.line_b")) &&
-        (!(d->out = tixd_queue_new(OUT_QUEUE, sizeof(tixd_out_t))) ||
-         !(d->pub = tixd_pub_new(d->cfg, d->out, &d->state))))
-        return -1;
-    if (d->pub && d->storage)
-        tixd_pub_set_storage(d->pub, d->storage); /* the publish ledger */
-    tixd_engine_opts_t eo = {d->cfg, d->storage, d->in, d->out,
+    tixd_engine_opts_t eo = {d->cfg, d->storage, d->in, d->sinks, d->nsinks,
                              d->pub ? tixd_pub_sign_key(d->pub) : NULL, &d->state,
-                             tix_config_int(d->cfg, "engine.grace_ms", 50),
-                             pq && config_setting_get_bool(pq)};
+                             tix_config_int(d->cfg, "engine.grace_ms", 50)};
     d->eng = tixd_engine_new(&eo);
     return d->eng ? 0 : -1;
 }
@@ -238,7 +274,7 @@ tixd_t *tixd_new(tix_config_t *cfg, const tixd_opts_t *opts)
     }
     d->o = *opts;
     d->cfg = d->pcfg = cfg;
-    d->collector_role = strcmp(opts->role, "collector") == 0;
+    d->collector_role = opts->role == TIXD_ROLE_COLLECTOR;
     if (tixd_state_init(&d->state, cfg) != 0 || !(d->norm = tix_norm_new(cfg)))
         goto fail;
     if (d->collector_role && tix_config_lookup(cfg, "collector.forward") &&
@@ -248,12 +284,13 @@ tixd_t *tixd_new(tix_config_t *cfg, const tixd_opts_t *opts)
         goto fail;
     const char *maddr = s_str(cfg, "publisher.metrics", "127.0.0.1:9464");
     if (strcmp(maddr, "off") != 0 &&
-        !(d->metrics = tixd_metrics_new(maddr, &d->state, d->in, d->out, d->storage, opts->role)))
+        !(d->metrics = tixd_metrics_new(maddr, &d->state, d->in, d->sinks, d->nsinks, d->storage,
+                                         opts->role)))
         goto fail;
     if (!(d->col = s_collector(d, cfg)))
         goto fail;
     tix_info("tixd running (role %s, %s): %d tiers, %d mapping rules, %d fx rates, %d sources%s%s",
-             opts->role, tix_allocator(), cfg->ntiers, cfg->nmapping, cfg->nfx, tix_collector_count(d->col),
+             tixd_role_name(opts->role), tix_allocator(), cfg->ntiers, cfg->nmapping, cfg->nfx, tix_collector_count(d->col),
              d->storage ? ", archive on" : "", d->pub ? ", publishing" : "");
     return d;
 fail:
@@ -285,7 +322,7 @@ void tixd_destroy(tixd_t **self_p)
     tix_storage_destroy(&d->storage); /* flushes the journal and the archive */
     tix_forward_destroy(&d->fwd);
     tixd_queue_destroy(&d->in);
-    tixd_queue_destroy(&d->out);
+    tixd_queue_destroy(&d->pub_q);
     tix_norm_destroy(&d->norm);
     tixd_state_fini(&d->state);
     free(d->kept);

@@ -8,8 +8,23 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* X(enum suffix, name on the command line, in log lines and in /metrics). all: collectors →
+ * engine → publisher + storage; engine: the same, fed only by zmq_ingest sources; collector:
+ * collect, normalize, forward. */
+#define TIXD_ROLE_MAP(X) X(ALL, "all") X(ENGINE, "engine") X(COLLECTOR, "collector")
+typedef enum {
+#define X(id, name) TIXD_ROLE_##id,
+    TIXD_ROLE_MAP(X)
+#undef X
+} tixd_role_t;
+
+/* "all", "engine" or "collector". */
+const char *tixd_role_name(tixd_role_t role);
+/* Parses a role name; -1 if unknown. */
+int tixd_role_parse(const char *text, tixd_role_t *out) __attribute__((warn_unused_result));
+
 typedef struct {
-    const char *role;        /* "all", "engine" or "collector" */
+    tixd_role_t role;
     const char *conf_path;   /* re-read on reload */
     FILE *record;            /* collector role: every quote received as replay CSV, or NULL */
 } tixd_opts_t;
