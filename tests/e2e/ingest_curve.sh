@@ -30,12 +30,13 @@ start() {
 as() { "$send" "tcp://127.0.0.1:$port" "$2" m1 "$3" "$4" "$w/keys/engine.curve.pub" "$w/keys/$1.curve.key"; }
 accepted() { metrics "$M" get tix_quotes_accepted_total provider=collectors; }
 rejected() { metrics "$M" get tix_quotes_rejected_total provider=collectors "reason=$1"; }
-# wait_metric CMD WANT: polls (bounded, 5 s) until CMD prints WANT.
-wait_metric() { local v; for _ in $(seq 1 100); do v="$($1)"; [ "$v" = "$2" ] && return 0; sleep 0.05; done; echo "$v"; return 1; }
+# wait_metric CMD WANT: polls (bounded, 15 s: CI runs tests two at a time) until CMD prints WANT.
+wait_metric() { local v; for _ in $(seq 1 300); do v="$($1)"; [ "$v" = "$2" ] && return 0; sleep 0.05; done; echo "$v"; return 1; }
 hup() {
   local n; n="$(grep -c 'reload' "$w/engine.log" || true)"
   kill -HUP "$pid"
-  for _ in $(seq 1 100); do [ "$(grep -c 'reload' "$w/engine.log" || true)" -gt "$n" ] && break; sleep 0.05; done
+  # Two lines: "SIGHUP: reloading", then the outcome (sources rebuilt, or the error).
+  for _ in $(seq 1 200); do [ "$(grep -c 'reload' "$w/engine.log" || true)" -gt "$((n + 1))" ] && break; sleep 0.05; done
   sleep 0.3 # the rebuilt ingest rebinds; the next sender reconnects by itself anyway
 }
 days() { ls "$w/journal" "$w/archive" 2>/dev/null | grep -o 'tix-[0-9]*' | sort -u | tr '\n' ' '; }
